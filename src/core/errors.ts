@@ -1,0 +1,143 @@
+/**
+ * Public error hierarchy. Every failure the SDK raises is a PrivacyApiError; the subclass says what kind.
+ * Bodies and URLs are redacted before they are stored here, so printing, inspecting or serialising an error
+ * never reveals a credential.
+ */
+export type Vendor = 'mixpanel' | 'liveperson';
+
+export interface ErrorDetails {
+  vendor: Vendor;
+  operation: string;
+  /** HTTP status, when the vendor answered. */
+  status?: number | undefined;
+  headers?: Record<string, string> | undefined;
+  /** Parsed response body (JSON value or text), redacted. Its shape is not guaranteed by the vendor. */
+  body?: unknown;
+  /** Vendor request id from the response headers, when present. */
+  requestId?: string | undefined;
+  /** Method and redacted URL of the last request sent, when one was sent. */
+  request?: { method: string; url: string } | undefined;
+  /** How many HTTP attempts were made (0 when refused before sending). */
+  attempts?: number | undefined;
+  cause?: unknown;
+}
+
+export class PrivacyApiError extends Error {
+  override name = 'PrivacyApiError';
+  readonly vendor: Vendor;
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly headers: Record<string, string> | undefined;
+  readonly body: unknown;
+  readonly requestId: string | undefined;
+  readonly request: { method: string; url: string } | undefined;
+  readonly attempts: number;
+
+  constructor(message: string, details: ErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.vendor = details.vendor;
+    this.operation = details.operation;
+    this.status = details.status;
+    this.headers = details.headers;
+    this.body = details.body;
+    this.requestId = details.requestId;
+    this.request = details.request;
+    this.attempts = details.attempts ?? 0;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      vendor: this.vendor,
+      operation: this.operation,
+      status: this.status,
+      requestId: this.requestId,
+      request: this.request,
+      attempts: this.attempts,
+      body: this.body,
+    };
+  }
+}
+
+/** Input refused before any request was sent (empty ids, path traversal, too many ids, bad options). */
+export class InvalidInputError extends PrivacyApiError {
+  override name = 'InvalidInputError';
+}
+
+/** The vendor could not be reached or the connection failed mid-request. */
+export class ConnectionError extends PrivacyApiError {
+  override name = 'ConnectionError';
+}
+
+/** The request did not finish before its deadline. */
+export class TimeoutError extends ConnectionError {
+  override name = 'TimeoutError';
+}
+
+/** The caller aborted the request through its own AbortSignal. */
+export class AbortedError extends PrivacyApiError {
+  override name = 'AbortedError';
+}
+
+/** The vendor answered with a status the SDK has no more specific class for. */
+export class ApiStatusError extends PrivacyApiError {
+  override name = 'ApiStatusError';
+}
+
+/** 400 / 422: the vendor rejected the request as malformed. */
+export class BadRequestError extends ApiStatusError {
+  override name = 'BadRequestError';
+}
+
+/** 401: missing, wrong or expired credentials. */
+export class AuthenticationError extends ApiStatusError {
+  override name = 'AuthenticationError';
+}
+
+/** 403: the credentials lack the needed permission. */
+export class PermissionDeniedError extends ApiStatusError {
+  override name = 'PermissionDeniedError';
+}
+
+/** 404: no such request at the vendor. */
+export class NotFoundError extends ApiStatusError {
+  override name = 'NotFoundError';
+}
+
+/** 409: Mixpanel refuses a deletion whose distinct ids already have a task; nothing was created. */
+export class ConflictError extends ApiStatusError {
+  override name = 'ConflictError';
+  readonly conflictingDistinctIds: string[];
+  readonly conflictingTaskIds: string[];
+  constructor(
+    message: string,
+    details: ErrorDetails & { conflictingDistinctIds?: string[]; conflictingTaskIds?: string[] },
+  ) {
+    super(message, details);
+    this.conflictingDistinctIds = details.conflictingDistinctIds ?? [];
+    this.conflictingTaskIds = details.conflictingTaskIds ?? [];
+  }
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      conflictingDistinctIds: this.conflictingDistinctIds,
+      conflictingTaskIds: this.conflictingTaskIds,
+    };
+  }
+}
+
+/** 429: too many requests; transient (Mixpanel allows 1 request per second per project). */
+export class RateLimitError extends ApiStatusError {
+  override name = 'RateLimitError';
+}
+
+/** LivePerson 429: the account's monthly request quota (100 by default) is used up. Not transient, never retried. */
+export class MonthlyQuotaError extends RateLimitError {
+  override name = 'MonthlyQuotaError';
+}
+
+/** 5xx: the vendor failed. */
+export class ServerError extends ApiStatusError {
+  override name = 'ServerError';
+}

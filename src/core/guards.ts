@@ -1,0 +1,80 @@
+/**
+ * Input checks run before anything is sent. openapi-fetch puts path parameters into the URL as given, and the
+ * URL parser collapses `.` and `..` (also `%2e%2e`) into the parent path, so such ids would hit another endpoint.
+ */
+import { InvalidInputError, type Vendor } from './errors.js';
+
+export interface GuardContext {
+  vendor: Vendor;
+  operation: string;
+}
+
+export function invalid(ctx: GuardContext, message: string): InvalidInputError {
+  return new InvalidInputError(`${ctx.vendor} ${ctx.operation}: ${message}`, { ...ctx, attempts: 0 });
+}
+
+const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
+// C0/C1 controls, DEL and Unicode line/paragraph separators never belong in an id.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const MAX_ID_LENGTH = 512;
+
+/** An opaque id that becomes one URL path segment. */
+export function pathId(ctx: GuardContext, name: string, value: unknown): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (typeof value !== 'string') throw invalid(ctx, `${name} must be a string, got ${typeof value}`);
+  if (value.trim() === '') throw invalid(ctx, `${name} is empty`);
+  if (DOT_SEGMENT.test(value.trim()))
+    throw invalid(ctx, `${name} "${value}" is a dot segment and would escape the path`);
+  if (value.length > MAX_ID_LENGTH) throw invalid(ctx, `${name} is longer than ${MAX_ID_LENGTH} characters`);
+  if (CONTROL.test(value)) throw invalid(ctx, `${name} contains a control character`);
+  if (value !== value.trim()) throw invalid(ctx, `${name} has leading or trailing whitespace`);
+  return value;
+}
+
+/** A list of subject ids for a request body: non-empty strings, unique, within the vendor's limit. */
+export function idList(ctx: GuardContext, name: string, values: unknown, max: number): string[] {
+  if (!Array.isArray(values)) throw invalid(ctx, `${name} must be an array of strings`);
+  if (values.length === 0) throw invalid(ctx, `${name} is empty: give at least one id`);
+  if (values.length > max)
+    throw invalid(ctx, `${name} has ${values.length} ids; at most ${max} are allowed per request`);
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (typeof v !== 'string' || v.trim() === '') throw invalid(ctx, `${name}[${i}] must be a non-empty string`);
+    if (CONTROL.test(v)) throw invalid(ctx, `${name}[${i}] contains a control character`);
+    if (seen.has(v)) throw invalid(ctx, `${name}[${i}] repeats an id already in the list`);
+    seen.add(v);
+  });
+  return [...seen];
+}
+
+export function oneOf<T extends string>(ctx: GuardContext, name: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw invalid(ctx, `${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+}
+
+export function nonEmptySecret(ctx: GuardContext, name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw invalid(ctx, `${name} is missing or empty`);
+  return value;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** Base URLs must be https, except plain http to a loopback address (tests, local sandboxes). */
+export function baseUrl(ctx: GuardContext, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(ctx, `baseUrl "${value}" is not a valid URL`);
+  }
+  if (url.search || url.hash) throw invalid(ctx, 'baseUrl must not contain a query or fragment');
+  if (url.username || url.password) throw invalid(ctx, 'baseUrl must not contain credentials');
+  const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
+  if (url.protocol === 'http:' && !loopback) {
+    throw invalid(ctx, `baseUrl ${url.origin} uses plain http; only https is allowed except for loopback addresses`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw invalid(ctx, `baseUrl protocol ${url.protocol} is not supported`);
+  return url.toString().replace(/\/+$/, '');
+}

@@ -1,0 +1,130 @@
+/**
+ * Runs one SDK operation: sends it through the vendor's transport, then decides success from the HTTP status
+ * (never from openapi-fetch's `error` field alone) and turns failures into the public error classes.
+ */
+import {
+  ApiStatusError,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  type ErrorDetails,
+  NotFoundError,
+  PermissionDeniedError,
+  PrivacyApiError,
+  RateLimitError,
+  ServerError,
+  type Vendor,
+} from './errors.js';
+import type { RawResult, RequestFetch } from './openapi-client.js';
+import type { ExchangeOptions, Transport } from './transport.js';
+
+export interface CallOptions {
+  /** Aborts this call (combined with the SDK's own deadline). */
+  signal?: AbortSignal;
+  /** Deadline per HTTP attempt in milliseconds (overrides the client's). */
+  timeoutMs?: number;
+  /** Retries for this call (overrides the client's). */
+  maxRetries?: number;
+}
+
+export interface Operation {
+  vendor: Vendor;
+  operation: string;
+}
+
+export interface Success<T> {
+  data: T;
+  response: Response;
+}
+
+/** Sends `invoke` through `transport` and returns the parsed body of a 2xx response, or throws. */
+export async function execute<T>(
+  transport: Transport,
+  op: Operation,
+  options: ExchangeOptions | undefined,
+  invoke: (fetch: RequestFetch) => Promise<RawResult>,
+): Promise<Success<T>> {
+  const exchange = transport.exchange(op, options);
+  let result: RawResult;
+  try {
+    result = await invoke(exchange.fetch);
+  } catch (err) {
+    if (err instanceof PrivacyApiError) throw err;
+    // openapi-fetch throws SyntaxError when a 2xx body is not JSON.
+    throw new ApiStatusError(`${op.vendor} ${op.operation}: the response could not be read (${(err as Error).name})`, {
+      ...op,
+      ...exchange.details(),
+      cause: transport.redactor.string(String(err)),
+    });
+  }
+  const { response } = result;
+  if (response.ok) return { data: result.data as T, response };
+  const body = result.error === '' ? undefined : transport.redactor.value(result.error);
+  throw transport.errorForStatus(op, {
+    ...op,
+    ...exchange.details(),
+    status: response.status,
+    headers: headersObject(response.headers),
+    body,
+    requestId: requestIdOf(response.headers),
+  });
+}
+
+const REQUEST_ID_HEADERS = ['x-request-id', 'x-lp-request-id', 'request-id', 'x-amzn-requestid', 'x-correlation-id'];
+
+function requestIdOf(headers: Headers): string | undefined {
+  for (const name of REQUEST_ID_HEADERS) {
+    const value = headers.get(name);
+    if (value) return value;
+  }
+  return undefined;
+}
+
+function headersObject(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    if (key !== 'set-cookie') out[key] = value;
+  });
+  return out;
+}
+
+/** A short, redacted vendor message for the error text, if the body has one. */
+function vendorMessage(body: unknown): string | undefined {
+  const pick = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+  if (typeof body === 'string') return pick(body);
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    const nested = b.error && typeof b.error === 'object' ? (b.error as Record<string, unknown>) : undefined;
+    return pick(b.message) ?? pick(b.error) ?? pick(nested?.error) ?? pick(b.detail) ?? pick(b.title);
+  }
+  return undefined;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** Default status → class mapping shared by both vendors; vendors override single statuses (LivePerson 429). */
+export function defaultErrorForStatus(details: ErrorDetails & { status: number }): ApiStatusError {
+  const { vendor, operation, status } = details;
+  const said = vendorMessage(details.body);
+  const text = (what: string) =>
+    `${vendor} ${operation} failed: HTTP ${status} ${what}${said ? `: ${said.slice(0, 200)}` : ''}`;
+  if (status === 400 || status === 422) return new BadRequestError(text('bad request'), details);
+  if (status === 401) return new AuthenticationError(text('unauthorized (check the token and its expiry)'), details);
+  if (status === 403) return new PermissionDeniedError(text('forbidden (the credentials lack permission)'), details);
+  if (status === 404) return new NotFoundError(text('not found'), details);
+  if (status === 409) {
+    const error = (details.body as { error?: unknown } | undefined)?.error;
+    const conflict = error && typeof error === 'object' ? (error as Record<string, unknown>) : {};
+    const conflictingDistinctIds = strings(conflict.conflicting_distinct_ids);
+    const conflictingTaskIds = strings(conflict.conflicting_task_ids);
+    const summary = conflictingDistinctIds.length
+      ? `${conflictingDistinctIds.length} id(s) already in task(s) ${conflictingTaskIds.join(', ') || '(unnamed)'}`
+      : 'conflict';
+    return new ConflictError(text(summary), { ...details, conflictingDistinctIds, conflictingTaskIds });
+  }
+  if (status === 429) return new RateLimitError(text('too many requests'), details);
+  if (status >= 500) return new ServerError(text('server error'), details);
+  return new ApiStatusError(text('unexpected status'), details);
+}

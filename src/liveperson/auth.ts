@@ -1,0 +1,62 @@
+/**
+ * LivePerson credentials: a Login Service bearer token, or an OAuth 1.0a API key signed with HMAC-SHA1 per request
+ * (the signature covers method, full URL and the oauth parameters, not the JSON body).
+ */
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
+import * as guard from '../core/guards.js';
+
+export interface OAuth1Credentials {
+  consumerKey: string;
+  consumerSecret: string;
+  token: string;
+  tokenSecret: string;
+}
+
+export type LivePersonAuth = { bearer: string } | { oauth1: OAuth1Credentials };
+
+export interface Authorizer {
+  secrets: string[];
+  authorize(request: Request): Request;
+}
+
+export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
+  const ctx = { vendor: 'liveperson' as const, operation: 'createLivePersonClient' };
+  if (auth && 'bearer' in auth) {
+    const bearer = guard.nonEmptySecret(ctx, 'auth.bearer', auth.bearer);
+    return {
+      secrets: [bearer],
+      authorize(request) {
+        request.headers.set('authorization', `Bearer ${bearer}`);
+        return request;
+      },
+    };
+  }
+  if (auth && 'oauth1' in auth) {
+    const c = auth.oauth1 ?? ({} as OAuth1Credentials);
+    const consumerKey = guard.nonEmptySecret(ctx, 'auth.oauth1.consumerKey', c.consumerKey);
+    const consumerSecret = guard.nonEmptySecret(ctx, 'auth.oauth1.consumerSecret', c.consumerSecret);
+    const token = guard.nonEmptySecret(ctx, 'auth.oauth1.token', c.token);
+    const tokenSecret = guard.nonEmptySecret(ctx, 'auth.oauth1.tokenSecret', c.tokenSecret);
+    const oauth = new OAuth({
+      consumer: { key: consumerKey, secret: consumerSecret },
+      signature_method: 'HMAC-SHA1',
+      hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
+    });
+    return {
+      secrets: [consumerKey, consumerSecret, token, tokenSecret],
+      authorize(request) {
+        const signed = oauth.authorize(
+          { url: request.url, method: request.method },
+          { key: token, secret: tokenSecret },
+        );
+        request.headers.set('authorization', oauth.toHeader(signed).Authorization);
+        return request;
+      },
+    };
+  }
+  throw guard.invalid(
+    ctx,
+    'auth must be { bearer } or { oauth1: { consumerKey, consumerSecret, token, tokenSecret } }',
+  );
+}

@@ -1,0 +1,249 @@
+/**
+ * LivePerson Personal Data Deletion API. Types come from generated/liveperson.ts (specs/liveperson/…).
+ */
+import type { DeletionRequest, paths } from '../../generated/liveperson.js';
+import { type CancelResult, cancelResult, explainRefusal, isCancelRefusal, type RefusalRules } from '../core/cancel.js';
+import { type ApiStatusError, MonthlyQuotaError, NotFoundError } from '../core/errors.js';
+import * as guard from '../core/guards.js';
+import { createOpenApiClient } from '../core/openapi-client.js';
+import { Redactor } from '../core/redact.js';
+import { type CallOptions, execute } from '../core/request.js';
+import { type ClientOptions, Transport } from '../core/transport.js';
+import { createAuthorizer, type LivePersonAuth } from './auth.js';
+import { createDomainResolver, DEFAULT_DOMAIN_API } from './domain.js';
+
+export type { DeletionRequest as LivePersonDeletionRequest } from '../../generated/liveperson.js';
+export type { LivePersonAuth, OAuth1Credentials } from './auth.js';
+
+export const LIVEPERSON_MAX_IDS = 100;
+export const LIVEPERSON_DELETION_TYPES = ['engagement', 'conversation', 'consumer', 'ticketing'] as const;
+export type LivePersonDeletionType = (typeof LIVEPERSON_DELETION_TYPES)[number];
+const SITE_ID = /^[a-zA-Z0-9_]{1,20}$/;
+const REQUEST_ID = /^[0-9]{1,19}$/;
+
+/** Documented statuses (NOT_STARTED, IN_PROGRESS, CANCELED, DONE), open for others. */
+export type LivePersonStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'CANCELED' | 'DONE' | (string & {});
+
+export interface LivePersonClientOptions extends ClientOptions {
+  /** LivePerson account id. */
+  siteId: string;
+  auth: LivePersonAuth;
+  /** rtbf host (e.g. va.data-mng.liveperson.net); looked up through the Domain API when omitted. */
+  domain?: string;
+  /** Domain API origin (default https://api.liveperson.net). */
+  domainApiBaseUrl?: string;
+}
+
+/** One request body: exactly one deletion type with 1–100 unique ids. */
+export type CreateDeletionRequestInput = {
+  [K in LivePersonDeletionType]: { [P in K]: string[] };
+}[LivePersonDeletionType];
+
+export interface ListFilters {
+  status?: LivePersonStatus;
+  /** yyyy-mm-dd, a Date (its UTC day) or a unix timestamp. */
+  fromDate?: string | number | Date;
+  toDate?: string | number | Date;
+}
+
+export interface LivePersonClient {
+  cancelDeletionRequest(requestId: string | number, options?: CallOptions): Promise<CancelResult>;
+  getDeletionRequest(requestId: string | number, options?: CallOptions): Promise<DeletionRequest>;
+  listDeletionRequests(filters?: ListFilters, options?: CallOptions): Promise<DeletionRequest[]>;
+  createDeletionRequest(body: CreateDeletionRequestInput, options?: CallOptions): Promise<DeletionRequest>;
+}
+
+const REFUSAL_RULES: RefusalRules = {
+  alreadyCancelled: ['CANCELED', 'CANCELLED'],
+  tooLate: ['IN_PROGRESS', 'DONE', 'APPROVED'],
+  notFound: [],
+};
+
+/** The status word of a request; older bodies only carry `is_canceled`. */
+export function livePersonStatus(request: DeletionRequest): LivePersonStatus {
+  if (typeof request.status === 'string' && request.status) return request.status.toUpperCase();
+  if (request.is_canceled === true) return 'CANCELED';
+  return 'UNKNOWN';
+}
+
+function pickRequest(data: unknown, id: string): DeletionRequest | undefined {
+  const list = (Array.isArray(data) ? data : data && typeof data === 'object' ? [data] : []) as DeletionRequest[];
+  return list.find((r) => String(r?.request_id) === id) ?? (list.length === 1 ? list[0] : undefined);
+}
+
+function dateFilter(
+  ctx: guard.GuardContext,
+  name: string,
+  value: ListFilters['fromDate'],
+): string | number | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw guard.invalid(ctx, `${name} is an invalid Date`);
+    return value.toISOString().slice(0, 10);
+  }
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  throw guard.invalid(ctx, `${name} must be yyyy-mm-dd, a Date or a unix timestamp; got ${JSON.stringify(value)}`);
+}
+
+export function createLivePersonClient(options: LivePersonClientOptions): LivePersonClient {
+  const setup = { vendor: 'liveperson' as const, operation: 'createLivePersonClient' };
+  const siteId = options?.siteId;
+  if (typeof siteId !== 'string' || !SITE_ID.test(siteId)) {
+    throw guard.invalid(setup, `siteId must match ^[a-zA-Z0-9_]{1,20}$; got ${JSON.stringify(siteId)}`);
+  }
+  const authorizer = createAuthorizer(options.auth);
+  const redactor = new Redactor(authorizer.secrets);
+  const transport = new Transport({
+    ...options,
+    vendor: 'liveperson',
+    redactor,
+    authorize: authorizer.authorize,
+    // 429 here is the monthly quota: waiting does not help and a retry would burn nothing but time.
+    nonRetryableStatus: [429],
+    errorForStatus: (details) =>
+      details.status === 429
+        ? new MonthlyQuotaError(
+            `liveperson ${details.operation} failed: HTTP 429 — the account's monthly deletion-request quota ` +
+              '(100 per calendar month by default) is used up; not retried. Ask your LivePerson account team to raise it.',
+            details,
+          )
+        : undefined,
+  });
+
+  let resolveBaseUrl: (o?: CallOptions) => Promise<string>;
+  if (options.baseUrl !== undefined || options.domain !== undefined) {
+    const fixed = guard.baseUrl(setup, options.baseUrl ?? `https://${options.domain}`);
+    resolveBaseUrl = async () => fixed;
+  } else {
+    const domainApi = guard.baseUrl(setup, options.domainApiBaseUrl ?? DEFAULT_DOMAIN_API);
+    // The Domain API needs no credentials, so none are sent to it.
+    const domainTransport = new Transport({ ...options, vendor: 'liveperson', redactor, authorize: (r) => r });
+    resolveBaseUrl = createDomainResolver(domainTransport, domainApi, siteId);
+  }
+
+  const api = createOpenApiClient<paths>('');
+  const ctx = (operation: string) => ({ vendor: 'liveperson' as const, operation });
+  const requestIdOf = (op: guard.GuardContext, value: unknown): string => {
+    const id = guard.pathId(op, 'requestId', value);
+    if (!REQUEST_ID.test(id))
+      throw guard.invalid(op, `requestId must be a number of up to 19 digits; got ${JSON.stringify(value)}`);
+    return id;
+  };
+
+  async function getDeletionRequest(requestId: string | number, options?: CallOptions): Promise<DeletionRequest> {
+    const op = ctx('getDeletionRequest');
+    const id = requestIdOf(op, requestId);
+    const baseUrl = await resolveBaseUrl(options);
+    const { data, response } = await execute<unknown>(transport, op, options, (fetch) =>
+      api.GET('/api/account/{site_id}/personal-data-deletion/{request_id}', {
+        baseUrl,
+        params: { path: { site_id: siteId, request_id: id } },
+        fetch,
+      }),
+    );
+    const found = pickRequest(data, id);
+    if (!found) {
+      throw new NotFoundError(`liveperson getDeletionRequest: no request ${id} in the response`, {
+        ...op,
+        status: response.status,
+        body: redactor.value(data),
+      });
+    }
+    return found;
+  }
+
+  async function cancelDeletionRequest(requestId: string | number, options?: CallOptions): Promise<CancelResult> {
+    const op = ctx('cancelDeletionRequest');
+    const id = requestIdOf(op, requestId);
+    const baseUrl = await resolveBaseUrl(options);
+    let refusal: ApiStatusError | undefined;
+    let httpStatus: number;
+    try {
+      const { data, response } = await execute<unknown>(transport, op, options, (fetch) =>
+        api.POST('/api/account/{site_id}/personal-data-deletion/{request_id}/cancel', {
+          baseUrl,
+          params: { path: { site_id: siteId, request_id: id } },
+          fetch,
+        }),
+      );
+      httpStatus = response.status;
+      const record = pickRequest(data, id);
+      if (record?.is_canceled === true) return cancelResult('liveperson', id, 'cancelled', httpStatus, 'CANCELED');
+      // 2xx with is_canceled false (or no record): a refusal to be explained by the status.
+    } catch (err) {
+      if (!isCancelRefusal(err)) throw err;
+      refusal = err;
+      httpStatus = err.status ?? 0;
+    }
+    return explainRefusal({
+      vendor: 'liveperson',
+      requestId: id,
+      httpStatus,
+      refusal,
+      rules: REFUSAL_RULES,
+      readStatus: async () => ({ status: livePersonStatus(await getDeletionRequest(id, options)) }),
+    });
+  }
+
+  async function listDeletionRequests(filters: ListFilters = {}, options?: CallOptions): Promise<DeletionRequest[]> {
+    const op = ctx('listDeletionRequests');
+    const query: { status?: string; fromDate?: string | number; toDate?: string | number } = {};
+    if (filters.status !== undefined) {
+      if (typeof filters.status !== 'string' || !/^[A-Z_]{1,40}$/.test(filters.status)) {
+        throw guard.invalid(
+          op,
+          `status must be an upper-case status word such as NOT_STARTED; got ${JSON.stringify(filters.status)}`,
+        );
+      }
+      query.status = filters.status;
+    }
+    const fromDate = dateFilter(op, 'fromDate', filters.fromDate);
+    const toDate = dateFilter(op, 'toDate', filters.toDate);
+    if (fromDate !== undefined) query.fromDate = fromDate;
+    if (toDate !== undefined) query.toDate = toDate;
+    const baseUrl = await resolveBaseUrl(options);
+    const { data } = await execute<unknown>(transport, op, options, (fetch) =>
+      api.GET('/api/account/{site_id}/personal-data-deletion', {
+        baseUrl,
+        params: { path: { site_id: siteId }, query },
+        fetch,
+      }),
+    );
+    return Array.isArray(data) ? (data as DeletionRequest[]) : [];
+  }
+
+  async function createDeletionRequest(
+    body: CreateDeletionRequestInput,
+    options?: CallOptions,
+  ): Promise<DeletionRequest> {
+    const op = ctx('createDeletionRequest');
+    if (!body || typeof body !== 'object') throw guard.invalid(op, 'body must be an object with one deletion type');
+    const keys = Object.keys(body);
+    const unknown = keys.filter((k) => !(LIVEPERSON_DELETION_TYPES as readonly string[]).includes(k));
+    if (unknown.length)
+      throw guard.invalid(
+        op,
+        `unknown deletion type ${unknown.join(', ')}; use one of ${LIVEPERSON_DELETION_TYPES.join(', ')}`,
+      );
+    if (keys.length !== 1)
+      throw guard.invalid(
+        op,
+        `exactly one deletion type per request; got ${keys.length} (${keys.join(', ') || 'none'})`,
+      );
+    const type = keys[0] as LivePersonDeletionType;
+    const ids = guard.idList(op, type, (body as Record<string, unknown>)[type], LIVEPERSON_MAX_IDS);
+    const baseUrl = await resolveBaseUrl(options);
+    const { data } = await execute<DeletionRequest>(transport, op, { ...options, idempotent: false }, (fetch) =>
+      api.POST('/api/account/{site_id}/personal-data-deletion', {
+        baseUrl,
+        params: { path: { site_id: siteId } },
+        body: { [type]: ids } as CreateDeletionRequestInput,
+        fetch,
+      }),
+    );
+    return data;
+  }
+
+  return { cancelDeletionRequest, getDeletionRequest, listDeletionRequests, createDeletionRequest };
+}

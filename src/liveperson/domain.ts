@@ -1,0 +1,46 @@
+/**
+ * Finds the Personal Data Deletion host through LivePerson's Domain API (service `rtbf`). LivePerson asks clients
+ * not to hard-code these hosts, so it is looked up once per client and cached; a failed lookup is not cached.
+ */
+import * as guard from '../core/guards.js';
+import type { CallOptions } from '../core/request.js';
+import { execute } from '../core/request.js';
+import type { Transport } from '../core/transport.js';
+
+export const DEFAULT_DOMAIN_API = 'https://api.liveperson.net';
+const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/i;
+
+export function createDomainResolver(transport: Transport, domainApiBaseUrl: string, siteId: string) {
+  let cached: Promise<string> | undefined;
+  const op = { vendor: 'liveperson' as const, operation: 'resolveDomain' };
+
+  async function lookup(options?: CallOptions): Promise<string> {
+    const url = `${domainApiBaseUrl}/api/account/${encodeURIComponent(siteId)}/service/rtbf/baseURI.json?version=1.0`;
+    const { data } = await execute<unknown>(transport, op, options, async (fetch) => {
+      const response = await fetch(new Request(url, { headers: { accept: 'application/json' } }));
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {}
+      return response.ok ? { data: parsed, response } : { error: parsed, response };
+    });
+    // Single-service shape {service, account, baseURI}; all-services shape {baseURIs: [...]} also accepted.
+    const d = data as { baseURI?: unknown; baseURIs?: { service?: unknown; baseURI?: unknown }[] } | undefined;
+    const host = d?.baseURI ?? d?.baseURIs?.find((b) => b.service === 'rtbf')?.baseURI;
+    if (typeof host !== 'string' || !HOST.test(host)) {
+      throw guard.invalid(op, 'the Domain API returned no usable host for service rtbf');
+    }
+    return `https://${host}`;
+  }
+
+  return (options?: CallOptions): Promise<string> => {
+    if (!cached) {
+      cached = lookup(options);
+      cached.catch(() => {
+        cached = undefined;
+      });
+    }
+    return cached;
+  };
+}

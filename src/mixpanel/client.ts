@@ -1,0 +1,231 @@
+/**
+ * Mixpanel GDPR API v3 (deletions and retrievals). Types come from generated/mixpanel.ts, i.e. Mixpanel's
+ * published spec plus specs/mixpanel/gdpr.overlay.yaml.
+ */
+import { createHash } from 'node:crypto';
+import type { paths } from '../../generated/mixpanel.js';
+import { type CancelResult, cancelResult, explainRefusal, isCancelRefusal, type RefusalRules } from '../core/cancel.js';
+import type { ApiStatusError } from '../core/errors.js';
+import * as guard from '../core/guards.js';
+import { createOpenApiClient } from '../core/openapi-client.js';
+import { Redactor } from '../core/redact.js';
+import { type CallOptions, execute } from '../core/request.js';
+import { type ClientOptions, type RateLimitOptions, sharedLimiter, Transport } from '../core/transport.js';
+
+export type MixpanelRegion = 'us' | 'eu' | 'in';
+export const MIXPANEL_REGIONS: readonly MixpanelRegion[] = ['us', 'eu', 'in'];
+const REGION_HOST: Record<MixpanelRegion, string> = {
+  us: 'https://mixpanel.com/api/app',
+  eu: 'https://eu.mixpanel.com/api/app',
+  in: 'https://in.mixpanel.com/api/app',
+};
+
+/** Mixpanel's documented limits: 2000 distinct ids per request, 1 request per second per project. */
+export const MIXPANEL_MAX_DISTINCT_IDS = 2000;
+export const MIXPANEL_DEFAULT_RATE_LIMIT: RateLimitOptions = { requests: 1, intervalMs: 1000 };
+
+export type ComplianceType = 'GDPR' | 'CCPA';
+export type DisclosureType = 'Data' | 'Categories' | 'Sources';
+/** The eight documented task statuses, open for values Mixpanel adds later. */
+export type MixpanelTaskStatus =
+  | 'PENDING'
+  | 'STAGING'
+  | 'STARTED'
+  | 'SUCCESS'
+  | 'FAILURE'
+  | 'REVOKED'
+  | 'NOT_FOUND'
+  | 'UNKNOWN'
+  | (string & {});
+
+export interface MixpanelClientOptions extends ClientOptions {
+  /** Project token (sent as the `token` query parameter; redacted in every report). */
+  projectToken: string;
+  /** GDPR OAuth token of a project owner/admin (one-year lifetime). */
+  oauthToken: string;
+  /** Data residency of the project (default us). */
+  region?: MixpanelRegion;
+  /** Client-side rate limit shared by every client of this project token; false disables it. Default 1 req/s. */
+  rateLimit?: RateLimitOptions | false;
+}
+
+export interface MixpanelDeletion {
+  trackingId: string;
+  status: MixpanelTaskStatus;
+  complianceType?: string | undefined;
+  requestingUser?: string | undefined;
+  dateRequested?: string | undefined;
+  distinctIdCount?: number | undefined;
+  /** The response body as received (redacted). */
+  raw: unknown;
+}
+
+export interface MixpanelRetrieval {
+  trackingId: string;
+  status: MixpanelTaskStatus;
+  /** Link to the export once the job succeeded (the spec calls it `results`, the prose `result`). */
+  downloadUrl?: string | undefined;
+  raw: unknown;
+}
+
+export interface MixpanelTaskCreated {
+  taskId: string;
+  raw: unknown;
+}
+
+const REFUSAL_RULES: RefusalRules = {
+  alreadyCancelled: ['REVOKED'],
+  tooLate: ['STARTED', 'SUCCESS', 'FAILURE'],
+  notFound: ['NOT_FOUND'],
+};
+
+type Results = Record<string, unknown> | undefined;
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+export interface MixpanelClient {
+  cancelDeletion(trackingId: string, options?: CallOptions): Promise<CancelResult>;
+  getDeletion(trackingId: string, options?: CallOptions): Promise<MixpanelDeletion>;
+  createDeletion(
+    input: { distinctIds: string[]; complianceType?: ComplianceType },
+    options?: CallOptions,
+  ): Promise<MixpanelTaskCreated>;
+  createRetrieval(
+    input: { distinctIds: string[]; complianceType?: ComplianceType; disclosureType?: DisclosureType },
+    options?: CallOptions,
+  ): Promise<MixpanelTaskCreated>;
+  getRetrieval(trackingId: string, options?: CallOptions): Promise<MixpanelRetrieval>;
+}
+
+export function createMixpanelClient(options: MixpanelClientOptions): MixpanelClient {
+  const setup = { vendor: 'mixpanel' as const, operation: 'createMixpanelClient' };
+  const projectToken = guard.nonEmptySecret(setup, 'projectToken', options?.projectToken);
+  const oauthToken = guard.nonEmptySecret(setup, 'oauthToken', options.oauthToken);
+  const region = guard.oneOf(setup, 'region', options.region ?? 'us', MIXPANEL_REGIONS);
+  const baseUrl = guard.baseUrl(setup, options.baseUrl ?? REGION_HOST[region]);
+  const redactor = new Redactor([projectToken, oauthToken]);
+  const credentialKey = createHash('sha256').update(projectToken).digest('hex').slice(0, 16);
+
+  const transport = new Transport({
+    ...options,
+    vendor: 'mixpanel',
+    redactor,
+    limiter: sharedLimiter(`mixpanel:${credentialKey}`, options.rateLimit ?? MIXPANEL_DEFAULT_RATE_LIMIT),
+    authorize: (request) => {
+      request.headers.set('authorization', `Bearer ${oauthToken}`);
+      return request;
+    },
+  });
+  const api = createOpenApiClient<paths>(baseUrl);
+  const token = { token: projectToken };
+  const ctx = (operation: string) => ({ vendor: 'mixpanel' as const, operation });
+
+  async function getDeletion(trackingId: string, options?: CallOptions): Promise<MixpanelDeletion> {
+    const op = ctx('getDeletion');
+    const id = guard.pathId(op, 'trackingId', trackingId);
+    const { data } = await execute<{ results?: Results }>(transport, op, options, (fetch) =>
+      api.GET('/data-deletions/v3.0/{tracking_id}', { params: { path: { tracking_id: id }, query: token }, fetch }),
+    );
+    const r = data?.results ?? {};
+    return {
+      trackingId: str(r.tracking_id) ?? id,
+      status: str(r.status)?.toUpperCase() ?? 'UNKNOWN',
+      complianceType: str(r.compliance_type),
+      requestingUser: str(r.requesting_user),
+      dateRequested: str(r.date_requested),
+      distinctIdCount: Array.isArray(r.distinct_ids) ? r.distinct_ids.length : undefined,
+      raw: redactor.value(data),
+    };
+  }
+
+  async function cancelDeletion(trackingId: string, options?: CallOptions): Promise<CancelResult> {
+    const op = ctx('cancelDeletion');
+    const id = guard.pathId(op, 'trackingId', trackingId);
+    let refusal: ApiStatusError;
+    try {
+      const { response } = await execute(transport, op, options, (fetch) =>
+        api.DELETE('/data-deletions/v3.0/{tracking_id}', {
+          params: { path: { tracking_id: id }, query: token },
+          fetch,
+        }),
+      );
+      return cancelResult('mixpanel', id, 'cancelled', response.status);
+    } catch (err) {
+      if (!isCancelRefusal(err)) throw err;
+      refusal = err;
+    }
+    return explainRefusal({
+      vendor: 'mixpanel',
+      requestId: id,
+      httpStatus: refusal.status ?? 0,
+      refusal,
+      rules: REFUSAL_RULES,
+      readStatus: async () => ({ status: (await getDeletion(id, options)).status }),
+    });
+  }
+
+  function taskIdOf(data: unknown, op: { vendor: 'mixpanel'; operation: string }): string {
+    // Spec: results.task_id; prose docs: results[0].tracking_id. Accept both.
+    const results = (data as { results?: unknown } | undefined)?.results;
+    const first = Array.isArray(results) ? (results[0] as Results) : (results as Results);
+    const id = str(first?.task_id) ?? str(first?.tracking_id);
+    if (!id) throw guard.invalid(op, 'the vendor accepted the request but returned no task id');
+    return id;
+  }
+
+  async function createDeletion(
+    input: { distinctIds: string[]; complianceType?: ComplianceType },
+    options?: CallOptions,
+  ): Promise<MixpanelTaskCreated> {
+    const op = ctx('createDeletion');
+    const distinct_ids = guard.idList(op, 'distinctIds', input?.distinctIds, MIXPANEL_MAX_DISTINCT_IDS);
+    const compliance_type = guard.oneOf(op, 'complianceType', input.complianceType ?? 'GDPR', [
+      'GDPR',
+      'CCPA',
+    ] as const);
+    const { data } = await execute(transport, op, { ...options, idempotent: false }, (fetch) =>
+      api.POST('/data-deletions/v3.0', { params: { query: token }, body: { distinct_ids, compliance_type }, fetch }),
+    );
+    return { taskId: taskIdOf(data, op), raw: redactor.value(data) };
+  }
+
+  async function createRetrieval(
+    input: { distinctIds: string[]; complianceType?: ComplianceType; disclosureType?: DisclosureType },
+    options?: CallOptions,
+  ): Promise<MixpanelTaskCreated> {
+    const op = ctx('createRetrieval');
+    const distinct_ids = guard.idList(op, 'distinctIds', input?.distinctIds, MIXPANEL_MAX_DISTINCT_IDS);
+    const compliance_type = guard.oneOf(op, 'complianceType', input.complianceType ?? 'GDPR', [
+      'GDPR',
+      'CCPA',
+    ] as const);
+    const disclosure_type =
+      input.disclosureType === undefined
+        ? undefined
+        : guard.oneOf(op, 'disclosureType', input.disclosureType, ['Data', 'Categories', 'Sources'] as const);
+    const body = disclosure_type
+      ? { distinct_ids, compliance_type, disclosure_type }
+      : { distinct_ids, compliance_type };
+    const { data } = await execute(transport, op, { ...options, idempotent: false }, (fetch) =>
+      api.POST('/data-retrievals/v3.0', { params: { query: token }, body, fetch }),
+    );
+    return { taskId: taskIdOf(data, op), raw: redactor.value(data) };
+  }
+
+  async function getRetrieval(trackingId: string, options?: CallOptions): Promise<MixpanelRetrieval> {
+    const op = ctx('getRetrieval');
+    const id = guard.pathId(op, 'trackingId', trackingId);
+    const { data } = await execute<{ results?: Results }>(transport, op, options, (fetch) =>
+      api.GET('/data-retrievals/v3.0/{tracking_id}', { params: { path: { tracking_id: id }, query: token }, fetch }),
+    );
+    const r = data?.results ?? {};
+    const link = str(r.results) ?? str(r.result);
+    return {
+      trackingId: id,
+      status: str(r.status)?.toUpperCase() ?? 'UNKNOWN',
+      downloadUrl: link ? link : undefined,
+      raw: redactor.value(data),
+    };
+  }
+
+  return { cancelDeletion, getDeletion, createDeletion, createRetrieval, getRetrieval };
+}
