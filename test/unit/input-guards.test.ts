@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { createLivePersonClient, createMixpanelClient, InvalidInputError } from '../../src/index.js';
+import { recordingFetch } from '../helpers/recording-fetch.js';
+
+function mixpanel(extra: Record<string, unknown> = {}) {
+  const rec = recordingFetch();
+  const mp = createMixpanelClient({
+    projectToken: 'ptok-1234',
+    oauthToken: 'otok-5678',
+    fetch: rec.fetch,
+    rateLimit: false,
+    ...extra,
+  });
+  return { mp, rec };
+}
+function liveperson() {
+  const rec = recordingFetch();
+  const lp = createLivePersonClient({
+    siteId: '92186583',
+    auth: { bearer: 'bearer-1234' },
+    domain: 'va.data-mng.liveperson.net',
+    fetch: rec.fetch,
+  });
+  return { lp, rec };
+}
+
+const BAD_PATH_IDS = ['', '   ', '.', '..', '%2e%2e', '%2E', '.%2e', 'a\nb', ' padded ', 'x'.repeat(513)];
+
+describe('bad input is refused before any request is sent', () => {
+  it.each(BAD_PATH_IDS)('Mixpanel tracking id %j', async (id) => {
+    const { mp, rec } = mixpanel();
+    for (const call of [mp.cancelDeletion, mp.getDeletion, mp.getRetrieval]) {
+      await expect(call(id)).rejects.toBeInstanceOf(InvalidInputError);
+    }
+    expect(rec.requests).toHaveLength(0);
+  });
+
+  it.each([...BAD_PATH_IDS, 'abc', '12a', '-1', '1.5', '12345678901234567890'])(
+    'LivePerson request id %j',
+    async (id) => {
+      const { lp, rec } = liveperson();
+      await expect(lp.cancelDeletionRequest(id)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(lp.getDeletionRequest(id)).rejects.toBeInstanceOf(InvalidInputError);
+      expect(rec.requests).toHaveLength(0);
+    },
+  );
+
+  it('Mixpanel distinct id lists: empty, too many (2001), duplicates, non-strings', async () => {
+    const { mp, rec } = mixpanel();
+    const many = Array.from({ length: 2001 }, (_, i) => `u${i}`);
+    await expect(mp.createDeletion({ distinctIds: [] })).rejects.toThrow(/distinctIds is empty/);
+    await expect(mp.createDeletion({ distinctIds: many })).rejects.toThrow(/2001 ids; at most 2000/);
+    await expect(mp.createDeletion({ distinctIds: ['a', 'a'] })).rejects.toThrow(/repeats/);
+    await expect(mp.createRetrieval({ distinctIds: [''] })).rejects.toThrow(/distinctIds\[0\]/);
+    await expect(mp.createDeletion({ distinctIds: ['a'], complianceType: 'gdpr' as never })).rejects.toThrow(
+      /complianceType/,
+    );
+    await expect(mp.createRetrieval({ distinctIds: ['a'], disclosureType: 'All' as never })).rejects.toThrow(
+      /disclosureType/,
+    );
+    expect(rec.requests).toHaveLength(0);
+  });
+
+  it('LivePerson create bodies: one type, 1–100 unique ids', async () => {
+    const { lp, rec } = liveperson();
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
+    await expect(lp.createDeletionRequest({ consumer: ids(101) })).rejects.toThrow(/101 ids; at most 100/);
+    await expect(lp.createDeletionRequest({ consumer: [] })).rejects.toThrow(/empty/);
+    await expect(lp.createDeletionRequest({ consumer: ['a'], conversation: ['b'] } as never)).rejects.toThrow(
+      /exactly one deletion type/,
+    );
+    await expect(lp.createDeletionRequest({ visitor: ['a'] } as never)).rejects.toThrow(
+      /unknown deletion type visitor/,
+    );
+    await expect(lp.createDeletionRequest({} as never)).rejects.toThrow(/exactly one deletion type/);
+    await expect(lp.listDeletionRequests({ fromDate: '01/02/2026' })).rejects.toThrow(/fromDate must be yyyy-mm-dd/);
+    await expect(lp.listDeletionRequests({ status: 'open; drop' })).rejects.toThrow(/status/);
+    expect(rec.requests).toHaveLength(0);
+  });
+
+  it('client options: unknown region, bad site id, missing secrets, non-loopback http', () => {
+    const rec = recordingFetch();
+    const base = { projectToken: 'ptok-1234', oauthToken: 'otok-5678', fetch: rec.fetch };
+    expect(() => createMixpanelClient({ ...base, region: 'apac' as never })).toThrow(
+      /region must be one of us, eu, in/,
+    );
+    expect(() => createMixpanelClient({ ...base, oauthToken: '' })).toThrow(/oauthToken is missing/);
+    expect(() => createMixpanelClient({ ...base, baseUrl: 'http://mixpanel.example.org/api/app' })).toThrow(
+      /plain http/,
+    );
+    expect(() => createMixpanelClient({ ...base, baseUrl: 'http://127.0.0.1:9/api/app' })).not.toThrow();
+    for (const siteId of ['', 'has-dash', 'a'.repeat(21), '../x']) {
+      expect(() => createLivePersonClient({ siteId, auth: { bearer: 'b-1234' } })).toThrow(InvalidInputError);
+    }
+    expect(() => createLivePersonClient({ siteId: 'le92186583', auth: {} as never })).toThrow(/auth must be/);
+    expect(() =>
+      createLivePersonClient({
+        siteId: 'le92186583',
+        auth: { oauth1: { consumerKey: 'k', consumerSecret: '', token: 't', tokenSecret: 's' } },
+      }),
+    ).toThrow(/consumerSecret is missing/);
+    expect(rec.requests).toHaveLength(0);
+  });
+
+  it('regions resolve to the documented hosts', async () => {
+    for (const [region, host] of [
+      ['us', 'https://mixpanel.com/api/app/'],
+      ['eu', 'https://eu.mixpanel.com/api/app/'],
+      ['in', 'https://in.mixpanel.com/api/app/'],
+    ] as const) {
+      const { mp, rec } = mixpanel({ region });
+      await mp.cancelDeletion('t-1');
+      expect(rec.requests[0]?.url).toBe(`${host}data-deletions/v3.0/t-1?token=ptok-1234`);
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLivePersonClient } from '../../src/index.js';
+import { scriptedServer, sendJson } from '../helpers/http-server.js';
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+describe('LivePerson domain discovery (Domain API, service rtbf)', () => {
+  it('looks the host up once per client, without credentials, and calls https://{baseURI}', async () => {
+    const domainApi = await scriptedServer((_req, res) =>
+      sendJson(res, 200, { service: 'rtbf', account: '92186583', baseURI: 'va.data-mng.liveperson.net' }),
+    );
+    close = domainApi.close;
+    const vendorUrls: string[] = [];
+    const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.url.startsWith(domainApi.url)) return fetch(request);
+      vendorUrls.push(request.url);
+      return Response.json([{ request_id: 5, status: 'NOT_STARTED' }]);
+    };
+    const lp = createLivePersonClient({
+      siteId: '92186583',
+      auth: { bearer: 'b-secret-1' },
+      domainApiBaseUrl: domainApi.url,
+      fetch: fetchImpl as typeof fetch,
+    });
+    await lp.getDeletionRequest('5');
+    await lp.listDeletionRequests();
+    expect(domainApi.seen).toHaveLength(1);
+    expect(domainApi.seen[0]?.url).toBe('/api/account/92186583/service/rtbf/baseURI.json?version=1.0');
+    expect(domainApi.seen[0]?.headers.authorization).toBeUndefined();
+    expect(vendorUrls).toEqual([
+      'https://va.data-mng.liveperson.net/api/account/92186583/personal-data-deletion/5',
+      'https://va.data-mng.liveperson.net/api/account/92186583/personal-data-deletion',
+    ]);
+  });
+
+  it('a failed lookup is not cached; a host that is not a host name is refused', async () => {
+    const answers = [
+      () => ({ status: 503, body: { message: 'down' } }),
+      () => ({ status: 200, body: { baseURI: 'evil.example/path?x' } }),
+      () => ({ status: 200, body: { baseURIs: [{ service: 'rtbf', baseURI: 'lo.data-mng.liveperson.net' }] } }),
+    ];
+    const domainApi = await scriptedServer((_req, res, _s, i) => {
+      const a = answers[i]?.() ?? { status: 500, body: {} };
+      sendJson(res, a.status, a.body);
+    });
+    close = domainApi.close;
+    const seenVendor: string[] = [];
+    const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.url.startsWith(domainApi.url)) return fetch(request);
+      seenVendor.push(request.url);
+      return Response.json({ request_id: 5, status: 'DONE' });
+    };
+    const lp = createLivePersonClient({
+      siteId: '92186583',
+      auth: { bearer: 'b-secret-1' },
+      domainApiBaseUrl: domainApi.url,
+      fetch: fetchImpl as typeof fetch,
+      maxRetries: 0,
+    });
+    await expect(lp.getDeletionRequest('5')).rejects.toThrow(/HTTP 503/);
+    await expect(lp.getDeletionRequest('5')).rejects.toThrow(/no usable host/);
+    await expect(lp.getDeletionRequest('5')).resolves.toMatchObject({ status: 'DONE' });
+    expect(seenVendor).toEqual(['https://lo.data-mng.liveperson.net/api/account/92186583/personal-data-deletion/5']);
+  });
+});
