@@ -64,7 +64,7 @@ export async function execute<T>(
     ...op,
     ...exchange.details(),
     status: response.status,
-    headers: headersObject(response.headers),
+    headers: headersObject(response.headers, transport),
     body,
     requestId: requestIdOf(response.headers),
   });
@@ -80,10 +80,10 @@ function requestIdOf(headers: Headers): string | undefined {
   return undefined;
 }
 
-function headersObject(headers: Headers): Record<string, string> {
+function headersObject(headers: Headers, transport: Transport): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
-    if (key !== 'set-cookie') out[key] = value;
+    if (key !== 'set-cookie') out[key] = transport.redactor.string(value);
   });
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Where every HTTP attempt happens: authorisation, User-Agent, rate limiting, per-attempt deadlines, retries with
  * backoff that honour Retry-After, and the request log hook. openapi-fetch has none of this (toolchain.md §1.8), so
- * it lives in the `fetch` handed to each openapi-fetch call; a cloned Request is sent per attempt.
+ * it lives in the `fetch` handed to each openapi-fetch call; each attempt is one `fetch(url, init)`.
  */
 import PQueue from 'p-queue';
 import {
@@ -12,7 +12,7 @@ import {
   TimeoutError,
   type Vendor,
 } from './errors.js';
-import type { RequestFetch } from './openapi-client.js';
+import { asOutgoing, type OutgoingRequest, type RequestFetch } from './openapi-client.js';
 import type { Redactor } from './redact.js';
 import { type CallOptions, defaultErrorForStatus, type Operation } from './request.js';
 import { USER_AGENT } from './version.js';
@@ -73,8 +73,8 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 export interface TransportConfig extends ClientOptions {
   vendor: Vendor;
   redactor: Redactor;
-  /** Adds credentials to an outgoing request (runs per attempt, so OAuth 1.0 nonces are fresh). */
-  authorize: (request: Request) => Request | Promise<Request>;
+  /** Sets credentials on an outgoing request's headers (runs per attempt, so OAuth 1.0 nonces are fresh). */
+  authorize: (request: OutgoingRequest) => void;
   /** Shared limiter for this credential, if the vendor has a request rate limit. */
   limiter?: PQueue | undefined;
   /** Vendor-specific status mapping; falls back to the shared one. */
@@ -166,9 +166,13 @@ export class Transport {
     const maxRetryAfterMs = cfg.maxRetryAfterMs ?? 60_000;
     const nonRetryable = new Set(cfg.nonRetryableStatus ?? []);
     let attempts = 0;
-    let sent: { method: string; url: string } | undefined;
-
-    const details = () => ({ attempts, request: sent });
+    let sentUrl: string | undefined;
+    let sentMethod = '';
+    // Redacting is deferred until something reads it: the hot path only keeps the raw URL.
+    const details = () => ({
+      attempts,
+      request: sentUrl ? { method: sentMethod, url: this.redactor.url(sentUrl) } : undefined,
+    });
     const fail = (Kind: typeof ConnectionError | typeof AbortedError, message: string, cause?: unknown) =>
       new Kind(`${op.vendor} ${op.operation}: ${message}`, {
         ...op,
@@ -183,22 +187,22 @@ export class Transport {
       log: Logged;
     }
 
-    const attempt = async (original: Request): Promise<AttemptResult> => {
+    const attempt = async (request: OutgoingRequest): Promise<AttemptResult> => {
       attempts += 1;
+      const attemptNo = attempts;
       const started = performance.now();
       const deadline = AbortSignal.timeout(timeoutMs);
       const signal = options?.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-      const request = await cfg.authorize(new Request(original.clone(), { signal }));
+      cfg.authorize(request);
       request.headers.set('user-agent', USER_AGENT);
-      const url = this.redactor.url(request.url);
-      sent = { method: request.method, url };
-      const attemptNo = attempts;
+      sentUrl = request.url;
+      sentMethod = request.method;
       const log: Logged = (status, extra = {}) =>
         cfg.logger?.({
           vendor: op.vendor,
           operation: op.operation,
           method: request.method,
-          url,
+          url: this.redactor.url(request.url),
           attempt: attemptNo,
           status,
           durationMs: Math.round(performance.now() - started),
@@ -206,7 +210,8 @@ export class Transport {
         });
       const baseFetch = cfg.fetch ?? globalThis.fetch;
       try {
-        const run = () => baseFetch(request);
+        const run = () =>
+          baseFetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal });
         const response = cfg.limiter ? await cfg.limiter.add(run, { signal }) : await run();
         return { response, log };
       } catch (err) {
@@ -232,14 +237,17 @@ export class Transport {
       return retryAfter <= maxRetryAfterMs ? retryAfter : undefined;
     };
 
-    const fetchWithRetries: RequestFetch = async (request) => {
+    const fetchWithRetries: RequestFetch = async (input) => {
+      const request = asOutgoing(input);
       for (let retry = 0; ; retry++) {
         const result = await attempt(request);
         const waitMs = retryDelay(retry, result);
-        result.log(result.response?.status, {
-          ...(result.failure ? { error: result.failure.name } : {}),
-          ...(waitMs === undefined ? {} : { retryInMs: waitMs }),
-        });
+        if (cfg.logger) {
+          result.log(result.response?.status, {
+            ...(result.failure ? { error: result.failure.name } : {}),
+            ...(waitMs === undefined ? {} : { retryInMs: waitMs }),
+          });
+        }
         if (waitMs === undefined) {
           if (result.failure) throw result.failure;
           return result.response as Response;

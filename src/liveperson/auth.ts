@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
 import * as guard from '../core/guards.js';
+import type { OutgoingRequest } from '../core/openapi-client.js';
 
 export interface OAuth1Credentials {
   consumerKey: string;
@@ -17,7 +18,7 @@ export type LivePersonAuth = { bearer: string } | { oauth1: OAuth1Credentials };
 
 export interface Authorizer {
   secrets: string[];
-  authorize(request: Request): Request;
+  authorize(request: OutgoingRequest): void;
 }
 
 export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
@@ -28,7 +29,6 @@ export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
       secrets: [bearer],
       authorize(request) {
         request.headers.set('authorization', `Bearer ${bearer}`);
-        return request;
       },
     };
   }
@@ -51,7 +51,6 @@ export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
           { key: token, secret: tokenSecret },
         );
         request.headers.set('authorization', oauth.toHeader(signed).Authorization);
-        return request;
       },
     };
   }

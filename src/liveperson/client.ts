@@ -118,7 +118,7 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
   } else {
     const domainApi = guard.baseUrl(setup, options.domainApiBaseUrl ?? DEFAULT_DOMAIN_API);
     // The Domain API needs no credentials, so none are sent to it.
-    const domainTransport = new Transport({ ...options, vendor: 'liveperson', redactor, authorize: (r) => r });
+    const domainTransport = new Transport({ ...options, vendor: 'liveperson', redactor, authorize: () => {} });
     resolveBaseUrl = createDomainResolver(domainTransport, domainApi, siteId);
   }
 

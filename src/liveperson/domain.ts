@@ -3,6 +3,7 @@
  * not to hard-code these hosts, so it is looked up once per client and cached; a failed lookup is not cached.
  */
 import * as guard from '../core/guards.js';
+import { outgoing } from '../core/openapi-client.js';
 import type { CallOptions } from '../core/request.js';
 import { execute } from '../core/request.js';
 import type { Transport } from '../core/transport.js';
@@ -17,7 +18,7 @@ export function createDomainResolver(transport: Transport, domainApiBaseUrl: str
   async function lookup(options?: CallOptions): Promise<string> {
     const url = `${domainApiBaseUrl}/api/account/${encodeURIComponent(siteId)}/service/rtbf/baseURI.json?version=1.0`;
     const { data } = await execute<unknown>(transport, op, options, async (fetch) => {
-      const response = await fetch(new Request(url, { headers: { accept: 'application/json' } }));
+      const response = await fetch(outgoing(url, { headers: { accept: 'application/json' } }));
       const text = await response.text();
       let parsed: unknown = text;
       try {

@@ -110,10 +110,7 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     vendor: 'mixpanel',
     redactor,
     limiter: sharedLimiter(`mixpanel:${credentialKey}`, options.rateLimit ?? MIXPANEL_DEFAULT_RATE_LIMIT),
-    authorize: (request) => {
-      request.headers.set('authorization', `Bearer ${oauthToken}`);
-      return request;
-    },
+    authorize: (request) => request.headers.set('authorization', `Bearer ${oauthToken}`),
   });
   const api = createOpenApiClient<paths>(baseUrl);
   const token = { token: projectToken };

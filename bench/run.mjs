@@ -1,0 +1,8 @@
+// `npm run bench`: every benchmark, each printing ratios measured side by side in this one run.
+import os from 'node:os';
+import { printSdkOverhead, sdkOverhead } from './sdk-overhead.mjs';
+
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}`,
+);
+printSdkOverhead(await sdkOverhead());
