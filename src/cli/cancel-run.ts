@@ -1,0 +1,158 @@
+/**
+ * Runs cancellations for a stream of items: bounded concurrency, journal per state change, verification read after
+ * an accepted cancel, and one receipt per item. Rate limits are the SDK's (shared per Mixpanel project token).
+ */
+import { PrivacyApiError } from '../core/errors.js';
+import type { Redactor } from '../core/redact.js';
+import { livePersonStatus } from '../liveperson/client.js';
+import type { clientPool } from './clients.js';
+import type { CliVendor, InputItem } from './input.js';
+import type { Journal, JournalState } from './journal.js';
+
+export type ReceiptOutcome = 'cancelled' | 'already_cancelled' | 'too_late' | 'not_found' | 'unconfirmed' | 'failed';
+
+export interface Receipt {
+  line?: number | undefined;
+  vendor: CliVendor;
+  requestId: string;
+  outcome: ReceiptOutcome;
+  vendorStatus?: string | undefined;
+  httpStatus?: number | undefined;
+  /** true: a status read confirmed the cancel; false: it did not; 'skipped': --no-verify; undefined: not applicable. */
+  verified?: boolean | 'skipped' | undefined;
+  verifiedStatus?: string | undefined;
+  detail: string;
+  error?: string | undefined;
+  /** The outcome comes from the journal of an earlier run (--resume). */
+  resumed?: boolean;
+  at: string;
+}
+
+export const SUCCESS_OUTCOMES: readonly ReceiptOutcome[] = ['cancelled', 'already_cancelled'];
+const CONFIRMING: Record<CliVendor, string[]> = { mixpanel: ['REVOKED'], liveperson: ['CANCELED', 'CANCELLED'] };
+
+export interface RunOptions {
+  clients: ReturnType<typeof clientPool>;
+  journal?: Journal | undefined;
+  resume?: JournalState | undefined;
+  verify: boolean;
+  concurrency: number;
+  redactor: Redactor;
+  onReceipt: (r: Receipt) => void;
+}
+
+async function readStatus(clients: RunOptions['clients'], vendor: CliVendor, id: string): Promise<string> {
+  if (vendor === 'mixpanel') return (await clients.mixpanel().getDeletion(id)).status;
+  return livePersonStatus(await clients.liveperson().getDeletionRequest(id));
+}
+
+async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
+  const { vendor, requestId } = item;
+  const key = o.journal?.key(vendor, requestId) ?? requestId;
+  const at = () => new Date().toISOString();
+  const previous = o.resume?.final.get(`${vendor}:${key}`);
+  if (previous) {
+    return {
+      line: item.line,
+      vendor,
+      requestId,
+      outcome: previous.outcome as ReceiptOutcome,
+      vendorStatus: previous.vendorStatus,
+      httpStatus: previous.httpStatus,
+      verified: previous.verified,
+      detail: 'final in the journal of an earlier run; not sent again',
+      resumed: true,
+      at: previous.at,
+    };
+  }
+  const finish = (r: Receipt): Receipt => {
+    o.journal?.write({
+      event: 'final',
+      vendor,
+      id: key,
+      line: item.line,
+      outcome: r.outcome,
+      ...(r.vendorStatus ? { vendorStatus: r.vendorStatus } : {}),
+      ...(r.httpStatus ? { httpStatus: r.httpStatus } : {}),
+      ...(r.verified === undefined ? {} : { verified: r.verified }),
+      ...(r.error ? { error: r.error } : {}),
+    });
+    return r;
+  };
+  let receipt: Receipt;
+  const alreadyAccepted = o.resume?.accepted.has(`${vendor}:${key}`) ?? false;
+  try {
+    if (alreadyAccepted) {
+      // The vendor accepted this cancel in an earlier run that died before verifying: only verify now.
+      receipt = {
+        line: item.line,
+        vendor,
+        requestId,
+        outcome: 'cancelled',
+        detail: 'accepted in an earlier run',
+        at: at(),
+      };
+    } else {
+      o.journal?.write({ event: 'queued', vendor, id: key, line: item.line });
+      o.journal?.write({ event: 'sent', vendor, id: key, line: item.line });
+      const result =
+        vendor === 'mixpanel'
+          ? await o.clients.mixpanel().cancelDeletion(requestId)
+          : await o.clients.liveperson().cancelDeletionRequest(requestId);
+      receipt = {
+        line: item.line,
+        vendor,
+        requestId,
+        outcome: result.outcome,
+        vendorStatus: result.vendorStatus,
+        httpStatus: result.httpStatus,
+        detail: result.detail,
+        at: result.decidedAt,
+      };
+      if (result.outcome === 'cancelled')
+        o.journal?.write({ event: 'accepted', vendor, id: key, httpStatus: result.httpStatus });
+    }
+    if (receipt.outcome === 'cancelled') {
+      if (!o.verify) receipt.verified = 'skipped';
+      else {
+        const status = await readStatus(o.clients, vendor, requestId);
+        receipt.verifiedStatus = status;
+        receipt.verified = CONFIRMING[vendor].includes(status);
+        if (!receipt.verified) {
+          receipt.outcome = 'unconfirmed';
+          receipt.detail = `the vendor accepted the cancel, but a status read shows ${status}, not ${CONFIRMING[vendor][0]}`;
+        } else receipt.vendorStatus = status;
+      }
+    }
+  } catch (err) {
+    const e = err instanceof PrivacyApiError ? err : undefined;
+    receipt = {
+      line: item.line,
+      vendor,
+      requestId,
+      outcome: alreadyAccepted ? 'unconfirmed' : 'failed',
+      httpStatus: e?.status,
+      detail: o.redactor.string(e?.message ?? String(err)),
+      error: e?.name ?? 'Error',
+      at: at(),
+    };
+  }
+  return finish(receipt);
+}
+
+/** Processes items with at most `concurrency` in flight, pulling lazily from the (streamed) source. */
+export async function runCancellations(items: AsyncIterable<InputItem>, o: RunOptions): Promise<Receipt[] | undefined> {
+  const iterator = items[Symbol.asyncIterator]();
+  let done = false;
+  const next = async (): Promise<InputItem | undefined> => {
+    if (done) return undefined;
+    const r = await iterator.next();
+    if (r.done) done = true;
+    return r.done ? undefined : r.value;
+  };
+  const worker = async () => {
+    for (let item = await next(); item; item = await next()) o.onReceipt(await processItem(item, o));
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+  return undefined;
+}

@@ -1,0 +1,136 @@
+/** Builds SDK clients from flags and environment. Secrets come only from the environment, never from flags. */
+import { InvalidInputError } from '../core/errors.js';
+import { Redactor } from '../core/redact.js';
+import { createLivePersonClient, type LivePersonAuth, type LivePersonClient } from '../liveperson/client.js';
+import { createMixpanelClient, type MixpanelClient, type MixpanelRegion } from '../mixpanel/client.js';
+import type { CliVendor } from './input.js';
+
+export interface ConnectionFlags {
+  region?: string;
+  siteId?: string;
+  domain?: string;
+  mixpanelBaseUrl?: string;
+  livepersonBaseUrl?: string;
+  rateLimit?: number;
+  timeout?: number;
+  retries?: number;
+  fetch?: typeof fetch;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const env = (name: string) => {
+  const v = process.env[name];
+  return v && v.trim() !== '' ? v : undefined;
+};
+
+export function secretsFromEnv(): string[] {
+  return [
+    'MIXPANEL_PROJECT_TOKEN',
+    'MIXPANEL_OAUTH_TOKEN',
+    'LIVEPERSON_BEARER',
+    'LIVEPERSON_CONSUMER_KEY',
+    'LIVEPERSON_CONSUMER_SECRET',
+    'LIVEPERSON_TOKEN',
+    'LIVEPERSON_TOKEN_SECRET',
+  ].flatMap((n) => (env(n) ? [env(n) as string] : []));
+}
+
+/** One redactor for everything the CLI prints. */
+export const cliRedactor = () => new Redactor(secretsFromEnv());
+
+function common(flags: ConnectionFlags) {
+  return {
+    ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
+    ...(flags.retries === undefined ? {} : { maxRetries: flags.retries }),
+    ...(flags.fetch ? { fetch: flags.fetch } : {}),
+  };
+}
+
+function wrap<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function mixpanelClient(flags: ConnectionFlags): MixpanelClient {
+  const projectToken = env('MIXPANEL_PROJECT_TOKEN');
+  const oauthToken = env('MIXPANEL_OAUTH_TOKEN');
+  if (!projectToken || !oauthToken)
+    throw new UsageError('Mixpanel needs MIXPANEL_PROJECT_TOKEN and MIXPANEL_OAUTH_TOKEN in the environment');
+  const baseUrl = flags.mixpanelBaseUrl ?? env('MIXPANEL_BASE_URL');
+  return wrap(() =>
+    createMixpanelClient({
+      projectToken,
+      oauthToken,
+      region: (flags.region ?? env('MIXPANEL_REGION') ?? 'us') as MixpanelRegion,
+      ...(baseUrl ? { baseUrl } : {}),
+      rateLimit: { requests: flags.rateLimit ?? 1, intervalMs: 1000 },
+      ...common(flags),
+    }),
+  );
+}
+
+export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
+  const siteId = flags.siteId ?? env('LIVEPERSON_SITE_ID');
+  if (!siteId) throw new UsageError('LivePerson needs --site-id or LIVEPERSON_SITE_ID');
+  const bearer = env('LIVEPERSON_BEARER');
+  const oauth = [
+    'LIVEPERSON_CONSUMER_KEY',
+    'LIVEPERSON_CONSUMER_SECRET',
+    'LIVEPERSON_TOKEN',
+    'LIVEPERSON_TOKEN_SECRET',
+  ].map(env);
+  let auth: LivePersonAuth;
+  if (bearer) auth = { bearer };
+  else if (oauth.every(Boolean)) {
+    const [consumerKey, consumerSecret, token, tokenSecret] = oauth as string[];
+    auth = {
+      oauth1: {
+        consumerKey: consumerKey as string,
+        consumerSecret: consumerSecret as string,
+        token: token as string,
+        tokenSecret: tokenSecret as string,
+      },
+    };
+  } else {
+    throw new UsageError(
+      'LivePerson needs LIVEPERSON_BEARER, or all of LIVEPERSON_CONSUMER_KEY, LIVEPERSON_CONSUMER_SECRET, LIVEPERSON_TOKEN, LIVEPERSON_TOKEN_SECRET',
+    );
+  }
+  const baseUrl = flags.livepersonBaseUrl ?? env('LIVEPERSON_BASE_URL');
+  const domain = flags.domain ?? env('LIVEPERSON_DOMAIN');
+  return wrap(() =>
+    createLivePersonClient({
+      siteId,
+      auth,
+      ...(baseUrl ? { baseUrl } : {}),
+      ...(domain ? { domain } : {}),
+      ...common(flags),
+    }),
+  );
+}
+
+/** Lazily built clients, one per vendor, so a run that touches one vendor needs only its credentials. */
+export function clientPool(flags: ConnectionFlags) {
+  let mp: MixpanelClient | undefined;
+  let lp: LivePersonClient | undefined;
+  return {
+    mixpanel: () => {
+      mp ??= mixpanelClient(flags);
+      return mp;
+    },
+    liveperson: () => {
+      lp ??= livePersonClient(flags);
+      return lp;
+    },
+    for(vendor: CliVendor) {
+      return vendor === 'mixpanel' ? this.mixpanel() : this.liveperson();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Crash-safe journal: one JSON line per state change, appended and fsynced before the run moves on, so a run killed
+ * at any moment can be resumed. Ids may be replaced by salted HMAC-SHA256 hashes; credentials are never written.
+ */
+import { createHmac } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+
+export type JournalEvent = 'queued' | 'sent' | 'accepted' | 'final';
+
+export interface JournalRecord {
+  at: string;
+  event: JournalEvent;
+  vendor: string;
+  /** The request id, or its salted hash with --hash-ids. */
+  id: string;
+  line?: number;
+  outcome?: string;
+  vendorStatus?: string;
+  httpStatus?: number;
+  verified?: boolean | 'skipped';
+  error?: string;
+}
+
+export class Journal {
+  readonly #fd: number;
+  readonly #salt: string | undefined;
+
+  constructor(path: string, salt?: string) {
+    this.#fd = openSync(path, 'a');
+    this.#salt = salt;
+  }
+
+  key(vendor: string, id: string): string {
+    return this.#salt
+      ? `hmac:${createHmac('sha256', this.#salt).update(`${vendor}:${id}`).digest('hex').slice(0, 32)}`
+      : id;
+  }
+
+  write(record: Omit<JournalRecord, 'at'>): void {
+    writeSync(this.#fd, `${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
+    fsyncSync(this.#fd);
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+}
+
+export interface JournalState {
+  /** vendor:key → the final record. */
+  final: Map<string, JournalRecord>;
+  /** vendor:key of cancels the vendor accepted but whose verification did not finish. */
+  accepted: Set<string>;
+}
+
+/** Reads a journal for --resume. A torn last line (crash mid-write) is ignored; other bad lines are errors. */
+export function readJournal(path: string): JournalState {
+  const state: JournalState = { final: new Map(), accepted: new Set() };
+  if (!existsSync(path)) return state;
+  const lines = readFileSync(path, 'utf8').split('\n');
+  lines.forEach((text, i) => {
+    if (!text.trim()) return;
+    let r: JournalRecord;
+    try {
+      r = JSON.parse(text) as JournalRecord;
+    } catch {
+      if (i >= lines.length - 2) return; // torn final write
+      throw new Error(`journal ${path} line ${i + 1} is not valid JSON`);
+    }
+    const k = `${r.vendor}:${r.id}`;
+    if (r.event === 'final') state.final.set(k, r);
+    if (r.event === 'accepted') state.accepted.add(k);
+  });
+  return state;
+}

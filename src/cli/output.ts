@@ -1,0 +1,69 @@
+/** Result output: a table for people (progress bar on stderr when it is a terminal) or JSON Lines for programs. */
+import cliProgress from 'cli-progress';
+import type { Receipt } from './cancel-run.js';
+
+const COLUMNS: [string, number, (r: Receipt) => string][] = [
+  ['LINE', 6, (r) => (r.line === undefined ? '-' : String(r.line))],
+  ['VENDOR', 10, (r) => r.vendor],
+  ['REQUEST ID', 38, (r) => r.requestId],
+  ['OUTCOME', 17, (r) => r.outcome],
+  ['VENDOR STATUS', 13, (r) => r.vendorStatus ?? r.verifiedStatus ?? '-'],
+  [
+    'VERIFIED',
+    8,
+    (r) => (r.verified === undefined ? '-' : r.verified === 'skipped' ? 'skipped' : r.verified ? 'yes' : 'NO'),
+  ],
+  ['DETAIL', 0, (r) => (r.resumed ? `(resumed) ${r.detail}` : r.detail)],
+];
+
+const cell = (text: string, width: number) =>
+  width === 0 ? text : text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+
+export interface Reporter {
+  receipt(r: Receipt): void;
+  finish(): void;
+}
+
+export function createReporter(options: { json: boolean; total?: number | undefined }): Reporter {
+  const out = process.stdout;
+  let bar: cliProgress.SingleBar | undefined;
+  if (options.total !== undefined && process.stderr.isTTY && !options.json) {
+    bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: ' {bar} {value}/{total} | {rate}/s | ETA {eta_formatted}',
+        hideCursor: true,
+        clearOnComplete: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(options.total, 0, { rate: '0.0' });
+  }
+  const started = performance.now();
+  let count = 0;
+  let headerDone = false;
+  const write = (line: string) => {
+    if (bar) {
+      // keep the bar on its own line below the table
+      process.stderr.write('\r\x1b[2K');
+    }
+    out.write(`${line}\n`);
+  };
+  return {
+    receipt(r) {
+      count++;
+      if (options.json) out.write(`${JSON.stringify(r)}\n`);
+      else {
+        if (!headerDone) {
+          write(COLUMNS.map(([h, w]) => cell(h, w)).join(' '));
+          headerDone = true;
+        }
+        write(COLUMNS.map(([, w, f]) => cell(f(r), w)).join(' '));
+      }
+      bar?.update(count, { rate: (count / ((performance.now() - started) / 1000)).toFixed(1) });
+    },
+    finish() {
+      bar?.stop();
+    },
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * A stateful local stand-in for both vendors, for demos and tests. It keeps tasks and requests in memory, moves them
+ * through their lifecycles on a controllable clock, and enforces the vendors' limits:
+ * - Mixpanel (under /mixpanel): PENDING → STAGING → STARTED → SUCCESS; DELETE before STARTED → REVOKED (204), after → 405;
+ *   409 when a distinct id is already in a running task; 429 above the configured requests per second per project.
+ * - LivePerson (under /liveperson): NOT_STARTED until the request turns final (5 days by default) → IN_PROGRESS → DONE;
+ *   cancel before that → CANCELED, after → 409; unknown → 404; monthly quota → 429.
+ * Control endpoints under /_sandbox: GET state, POST clock {advanceMs}, POST seed {vendor, count, ageMs}.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  /** Mixpanel requests allowed per second per project token (default 1, as documented). */
+  mixpanelRequestsPerSecond?: number;
+  /** LivePerson create requests per calendar month (default 100). */
+  livePersonMonthlyQuota?: number;
+  /** Mixpanel lifecycle offsets from creation (defaults: STAGING 1 h, STARTED 24 h, SUCCESS 48 h). */
+  mixpanelTimeline?: { stagingAfterMs: number; startedAfterMs: number; successAfterMs: number };
+  /** LivePerson: request turns final after (default 5 days), done after (default 6 days). */
+  livePersonTimeline?: { finalAfterMs: number; doneAfterMs: number };
+}
+
+interface MixpanelTask {
+  id: string;
+  createdAt: number;
+  distinctIds: string[];
+  complianceType: string;
+  revoked: boolean;
+  kind: 'deletion' | 'retrieval';
+}
+
+interface LivePersonRequest {
+  id: number;
+  siteId: string;
+  createdAt: number;
+  deleteJson: string;
+  cancelledAt?: number;
+}
+
+export interface Sandbox {
+  url: string;
+  server: Server;
+  /** Virtual now (ms since epoch). */
+  now(): number;
+  advance(ms: number): void;
+  seed(vendor: 'mixpanel' | 'liveperson', count: number, ageMs?: number, siteId?: string): string[];
+  stats(): { requests: number; mixpanel429: number; livePerson429: number };
+  /** `METHOD path` of every vendor request received, in order. */
+  log: string[];
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const mpRps = options.mixpanelRequestsPerSecond ?? 1;
+  const lpQuota = options.livePersonMonthlyQuota ?? 100;
+  const mpT = options.mixpanelTimeline ?? { stagingAfterMs: HOUR, startedAfterMs: DAY, successAfterMs: 2 * DAY };
+  const lpT = options.livePersonTimeline ?? { finalAfterMs: 5 * DAY, doneAfterMs: 6 * DAY };
+  let offset = 0;
+  const now = () => Date.now() + offset;
+  const tasks = new Map<string, MixpanelTask>();
+  const lpRequests = new Map<number, LivePersonRequest>();
+  let nextLpId = 1000;
+  const lpMonthCount = new Map<string, number>();
+  const mpArrivals = new Map<string, number[]>();
+  const counters = { requests: 0, mixpanel429: 0, livePerson429: 0 };
+
+  const mpStatus = (t: MixpanelTask): string => {
+    if (t.revoked) return 'REVOKED';
+    const age = now() - t.createdAt;
+    if (age >= mpT.successAfterMs) return 'SUCCESS';
+    if (age >= mpT.startedAfterMs) return 'STARTED';
+    if (age >= mpT.stagingAfterMs) return 'STAGING';
+    return 'PENDING';
+  };
+  const lpStatus = (r: LivePersonRequest): string => {
+    if (r.cancelledAt !== undefined) return 'CANCELED';
+    const age = now() - r.createdAt;
+    if (age >= lpT.doneAfterMs) return 'DONE';
+    if (age >= lpT.finalAfterMs) return 'IN_PROGRESS';
+    return 'NOT_STARTED';
+  };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const lpRecord = (r: LivePersonRequest) => ({
+    request_id: r.id,
+    siteid: r.siteId,
+    request_time: iso(r.createdAt),
+    requested_by: 'sandbox',
+    cancelled_by: r.cancelledAt === undefined ? null : 'sandbox',
+    cancel_timestamp: r.cancelledAt === undefined ? null : iso(r.cancelledAt),
+    is_canceled: r.cancelledAt !== undefined,
+    delete_json: r.deleteJson,
+    status: lpStatus(r),
+  });
+
+  const newMixpanelTask = (
+    distinctIds: string[],
+    complianceType: string,
+    kind: MixpanelTask['kind'],
+    createdAt = now(),
+  ) => {
+    const task = { id: randomUUID(), createdAt, distinctIds, complianceType, revoked: false, kind };
+    tasks.set(task.id, task);
+    return task;
+  };
+  const newLivePersonRequest = (siteId: string, deleteJson: string, createdAt = now()) => {
+    const r = { id: nextLpId++, siteId, createdAt, deleteJson };
+    lpRequests.set(r.id, r);
+    return r;
+  };
+
+  const send = (res: ServerResponse, status: number, body?: unknown) => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  function mixpanel(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
+    const token = url.searchParams.get('token');
+    if (!/^Bearer \S+/.test(req.headers.authorization ?? '') || !token) {
+      return send(res, 401, { status: 'error', error: 'missing OAuth token or project token' });
+    }
+    // Rolling one-second window per project token.
+    const arrivals = (mpArrivals.get(token) ?? []).filter((t) => t > performance.now() - 1000);
+    if (arrivals.length >= mpRps) {
+      counters.mixpanel429++;
+      mpArrivals.set(token, arrivals);
+      return send(res, 429, { status: 'error', error: 'Too Many Requests, this API is limited to 1 req/s' });
+    }
+    arrivals.push(performance.now());
+    mpArrivals.set(token, arrivals);
+
+    const path = url.pathname.replace(/^\/mixpanel/, '');
+    const m = /^\/data-(deletions|retrievals)\/v3\.0(?:\/([^/]+))?$/.exec(path);
+    if (!m) return send(res, 404, { status: 'error', error: 'no such route' });
+    const kind = m[1] === 'deletions' ? 'deletion' : 'retrieval';
+    const id = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+    if (req.method === 'POST' && id === undefined) {
+      const b = (body ?? {}) as { distinct_ids?: unknown; compliance_type?: unknown };
+      const ids = Array.isArray(b.distinct_ids) ? b.distinct_ids.filter((x): x is string => typeof x === 'string') : [];
+      if (ids.length === 0) return send(res, 400, { status: 'error', error: 'distinct_ids is required' });
+      if (kind === 'deletion') {
+        const running = [...tasks.values()].filter(
+          (t) => t.kind === 'deletion' && !['REVOKED', 'SUCCESS', 'FAILURE'].includes(mpStatus(t)),
+        );
+        const conflictIds = ids.filter((d) => running.some((t) => t.distinctIds.includes(d)));
+        if (conflictIds.length) {
+          const taskIds = running.filter((t) => t.distinctIds.some((d) => conflictIds.includes(d))).map((t) => t.id);
+          return send(res, 409, {
+            status: 'error',
+            error: { conflicting_distinct_ids: conflictIds, conflicting_task_ids: taskIds, error: 'already scheduled' },
+          });
+        }
+      }
+      const task = newMixpanelTask(ids, String(b.compliance_type ?? 'GDPR'), kind);
+      return send(res, 201, { status: 'ok', results: { task_id: task.id } });
+    }
+    if (id === undefined) return send(res, 405, { status: 'error', error: 'method not allowed' });
+    const task = tasks.get(id);
+    if (req.method === 'GET') {
+      if (kind === 'retrieval') {
+        const status = task ? mpStatus(task) : 'NOT_FOUND';
+        return send(res, 200, {
+          status: 'ok',
+          results: {
+            status,
+            results: status === 'SUCCESS' ? `https://sandbox.invalid/export/${id}.zip` : '',
+            distinct_ids: task?.distinctIds ?? [],
+          },
+        });
+      }
+      return send(res, 200, {
+        status: 'ok',
+        results: {
+          tracking_id: id,
+          status: task ? mpStatus(task) : 'NOT_FOUND',
+          requesting_user: 'sandbox@example.invalid',
+          compliance_type: task?.complianceType ?? 'GDPR',
+          project_id: 1,
+          date_requested: iso(task?.createdAt ?? now()),
+          distinct_ids: task?.distinctIds ?? [],
+        },
+      });
+    }
+    if (req.method === 'DELETE' && kind === 'deletion') {
+      const status = task ? mpStatus(task) : 'NOT_FOUND';
+      if (task && (status === 'PENDING' || status === 'STAGING')) {
+        task.revoked = true;
+        res.writeHead(204);
+        return res.end();
+      }
+      return send(res, 405, { status: 'error', error: `task cannot be cancelled (status ${status})` });
+    }
+    return send(res, 405, { status: 'error', error: 'method not allowed' });
+  }
+
+  function liveperson(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
+    if (!/^(Bearer|OAuth) \S+/.test(req.headers.authorization ?? ''))
+      return send(res, 401, { message: 'unauthorized' });
+    const path = url.pathname.replace(/^\/liveperson/, '');
+    const m = /^\/api\/account\/([a-zA-Z0-9_]{1,20})\/personal-data-deletion(?:\/(\d+))?(\/cancel)?$/.exec(path);
+    if (!m) return send(res, 404, { message: 'no such route' });
+    const siteId = m[1] as string;
+    const id = m[2] === undefined ? undefined : Number(m[2]);
+    const record = id === undefined ? undefined : lpRequests.get(id);
+    if (id === undefined && req.method === 'POST') {
+      const month = `${siteId}:${iso(now()).slice(0, 7)}`;
+      const used = lpMonthCount.get(month) ?? 0;
+      if (used >= lpQuota) {
+        counters.livePerson429++;
+        return send(res, 429, { message: 'Requests threshold for current month was reached' });
+      }
+      lpMonthCount.set(month, used + 1);
+      const r = newLivePersonRequest(siteId, JSON.stringify(body ?? {}));
+      const { status: _s, ...created } = lpRecord(r);
+      return send(res, 201, created);
+    }
+    if (id === undefined && req.method === 'GET') {
+      const status = url.searchParams.get('status');
+      const list = [...lpRequests.values()].filter((r) => r.siteId === siteId).map(lpRecord);
+      return send(res, 200, status ? list.filter((r) => r.status === status) : list);
+    }
+    if (!record || record.siteId !== siteId) return send(res, 404, { message: `no deletion request ${id}` });
+    if (m[3] && req.method === 'POST') {
+      const status = lpStatus(record);
+      if (status !== 'NOT_STARTED')
+        return send(res, 409, { message: `request cannot be cancelled (status ${status})` });
+      record.cancelledAt = now();
+      const { status: _s, delete_json: _d, ...cancelled } = lpRecord(record);
+      return send(res, 200, [cancelled]);
+    }
+    if (!m[3] && req.method === 'GET') return send(res, 200, [lpRecord(record)]);
+    return send(res, 405, { message: 'method not allowed' });
+  }
+
+  function control(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
+    const b = (body ?? {}) as Record<string, unknown>;
+    if (url.pathname === '/_sandbox/clock' && req.method === 'POST') {
+      offset += Number(b.advanceMs ?? 0);
+      return send(res, 200, { now: iso(now()) });
+    }
+    if (url.pathname === '/_sandbox/seed' && req.method === 'POST') {
+      const ids = sandbox.seed(
+        b.vendor as 'mixpanel',
+        Number(b.count ?? 1),
+        Number(b.ageMs ?? 0),
+        String(b.siteId ?? '92186583'),
+      );
+      return send(res, 200, { ids });
+    }
+    if (url.pathname === '/_sandbox/state' && req.method === 'GET')
+      return send(res, 200, { now: iso(now()), ...sandbox.stats() });
+    return send(res, 404, { message: 'no such control route' });
+  }
+
+  const log: string[] = [];
+  const server = createServer(async (req, res) => {
+    counters.requests++;
+    if (!req.url?.startsWith('/_sandbox/')) log.push(`${req.method} ${req.url?.split('?')[0]}`);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body: unknown;
+    try {
+      body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
+    } catch {
+      return send(res, 400, { status: 'error', error: 'body is not JSON' });
+    }
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (url.pathname.startsWith('/mixpanel/')) return mixpanel(req, res, url, body);
+    if (url.pathname.startsWith('/liveperson/')) return liveperson(req, res, url, body);
+    if (url.pathname.startsWith('/_sandbox/')) return control(req, res, url, body);
+    return send(res, 404, { message: 'unknown vendor prefix; use /mixpanel or /liveperson' });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((r) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', r));
+  const { port, address } = server.address() as AddressInfo;
+
+  const sandbox: Sandbox = {
+    url: `http://${address}:${port}`,
+    server,
+    now,
+    advance: (ms) => {
+      offset += ms;
+    },
+    seed: (vendor, count, ageMs = 0, siteId = '92186583') =>
+      Array.from({ length: count }, (_, i) =>
+        vendor === 'mixpanel'
+          ? newMixpanelTask([`seed-${randomUUID()}`], 'GDPR', 'deletion', now() - ageMs).id
+          : String(newLivePersonRequest(siteId, JSON.stringify({ consumer: [`seed-${i}`] }), now() - ageMs).id),
+      ),
+    stats: () => ({ ...counters }),
+    log,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+  return sandbox;
+}

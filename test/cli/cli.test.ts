@@ -1,0 +1,286 @@
+/**
+ * The real built binary (dist/src/cli/main.js) in real processes, against the stateful sandbox reached through
+ * `prism proxy --errors`, so any drift between the sandbox and the specs fails these tests.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
+import { freePort, startPrism } from '../helpers/prism-global-setup.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const BIN = join(root, 'dist/src/cli/main.js');
+const DAY = 86_400_000;
+const ENV = {
+  MIXPANEL_PROJECT_TOKEN: 'cli-project-token-0c1d2e',
+  MIXPANEL_OAUTH_TOKEN: 'cli-oauth-secret-3f4a5b',
+  LIVEPERSON_SITE_ID: '92186583',
+  LIVEPERSON_BEARER: 'cli-lp-bearer-6c7d8e',
+};
+let sandbox: Sandbox;
+let proxies: ChildProcess[] = [];
+let mpUrl = '';
+let lpUrl = '';
+const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000 });
+  const mp = await startPrism([
+    'proxy',
+    'generated/mixpanel.openapi.yaml',
+    `${sandbox.url}/mixpanel`,
+    '--errors',
+    '--port',
+    String(await freePort()),
+  ]);
+  const lp = await startPrism([
+    'proxy',
+    'specs/liveperson/personal-data-deletion.openapi.yaml',
+    `${sandbox.url}/liveperson`,
+    '--errors',
+    '--port',
+    String(await freePort()),
+  ]);
+  proxies = [mp.child, lp.child];
+  mpUrl = mp.url;
+  lpUrl = lp.url;
+}, 90_000);
+afterAll(async () => {
+  for (const p of proxies) p.kill();
+  await sandbox?.close();
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+function cli(
+  args: string[],
+  opts: { env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void } = {},
+): Promise<Run> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...ENV, MIXPANEL_BASE_URL: mpUrl, LIVEPERSON_BASE_URL: lpUrl, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    opts.onSpawn?.(child);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const expectNoSecrets = (...texts: string[]) => {
+  for (const t of texts)
+    for (const v of [ENV.MIXPANEL_PROJECT_TOKEN, ENV.MIXPANEL_OAUTH_TOKEN, ENV.LIVEPERSON_BEARER])
+      expect(t).not.toContain(v);
+};
+const FAST = ['--rate-limit', '2000', '--concurrency', '16'];
+
+describe('privacy-deletions CLI', () => {
+  it('--version and --help', async () => {
+    const v = await cli(['--version']);
+    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    const h = await cli(['cancel', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('--dry-run');
+  });
+
+  it('single cancel per vendor: cancelled and verified, exit 0', async () => {
+    const [mp] = sandbox.seed('mixpanel', 1);
+    const [lp] = sandbox.seed('liveperson', 1);
+    const a = await cli(['cancel', '--vendor', 'mixpanel', mp as string, '--json']);
+    const b = await cli(['cancel', '--vendor', 'liveperson', lp as string, '--json']);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(jsonLines(a.stdout)[0]).toMatchObject({
+      vendor: 'mixpanel',
+      requestId: mp,
+      outcome: 'cancelled',
+      verified: true,
+      vendorStatus: 'REVOKED',
+    });
+    expect(jsonLines(b.stdout)[0]).toMatchObject({
+      vendor: 'liveperson',
+      requestId: lp,
+      outcome: 'cancelled',
+      verified: true,
+      vendorStatus: 'CANCELED',
+    });
+    expectNoSecrets(a.stdout, a.stderr, b.stdout, b.stderr);
+  });
+
+  it('bulk: 2000 ids with mixed outcomes, JSON schema, exit 1, journal without secrets', async () => {
+    const fresh = sandbox.seed('mixpanel', 700);
+    const started = sandbox.seed('mixpanel', 300, 1.5 * DAY);
+    const lpFresh = sandbox.seed('liveperson', 500);
+    const lpFinal = sandbox.seed('liveperson', 300, 5.5 * DAY);
+    const unknown = Array.from({ length: 200 }, (_, i) => String(900_000 + i));
+    const rows = [
+      ...fresh.map((id) => `mixpanel,${id}`),
+      ...started.map((id) => `mixpanel,${id}`),
+      ...lpFresh.map((id) => `liveperson,${id}`),
+      ...lpFinal.map((id) => `liveperson,${id}`),
+      ...unknown.map((id) => `liveperson,${id}`),
+    ];
+    const input = join(dir, 'bulk.csv');
+    writeFileSync(input, `vendor,request_id\n${rows.join('\n')}\n`);
+    const journal = join(dir, 'bulk.jsonl');
+    const r = await cli(['cancel', '--input', input, '--json', '--journal', journal, ...FAST]);
+    expect(r.code).toBe(1);
+    const results = jsonLines(r.stdout);
+    expect(results).toHaveLength(2000);
+    const count = (o: string) => results.filter((x) => x.outcome === o).length;
+    expect({ cancelled: count('cancelled'), too_late: count('too_late'), not_found: count('not_found') }).toEqual({
+      cancelled: 1200,
+      too_late: 600,
+      not_found: 200,
+    });
+    for (const x of results) {
+      expect(Object.keys(x)).toEqual(
+        expect.arrayContaining(['line', 'vendor', 'requestId', 'outcome', 'detail', 'at']),
+      );
+      expect(typeof x.line).toBe('number');
+    }
+    expect(results.filter((x) => x.outcome === 'cancelled').every((x) => x.verified === true)).toBe(true);
+    const journalText = readFileSync(journal, 'utf8');
+    expect(jsonLines(journalText).filter((j) => j.event === 'final')).toHaveLength(2000);
+    expectNoSecrets(r.stdout, r.stderr, journalText);
+  }, 120_000);
+
+  it('malformed input: every bad line reported with its number, nothing sent, exit 2; --skip-invalid sends the rest', async () => {
+    const [ok] = sandbox.seed('mixpanel', 1);
+    const input = join(dir, 'bad.jsonl');
+    writeFileSync(
+      input,
+      [
+        JSON.stringify({ vendor: 'mixpanel', requestId: ok }),
+        JSON.stringify({ vendor: 'amplitude', requestId: 'x' }),
+        '{not json',
+        JSON.stringify({ vendor: 'mixpanel', requestId: '..' }),
+        JSON.stringify({ vendor: 'liveperson', requestId: 'abc' }),
+      ].join('\n'),
+    );
+    const before = sandbox.stats().requests;
+    const r = await cli(['cancel', '--input', input]);
+    expect(r.code).toBe(2);
+    for (const line of [2, 3, 4, 5]) expect(r.stderr).toContain(`${input}:${line}:`);
+    expect(r.stderr).not.toContain(`${input}:1:`);
+    expect(r.stderr).toMatch(/4 invalid line\(s\); nothing was sent/);
+    expect(sandbox.stats().requests).toBe(before);
+    const s = await cli(['cancel', '--input', input, '--skip-invalid', '--json']);
+    expect(s.code).toBe(0);
+    expect(jsonLines(s.stdout)).toEqual([expect.objectContaining({ requestId: ok, outcome: 'cancelled' })]);
+  });
+
+  it('--dry-run prints the exact requests with the token redacted and sends nothing', async () => {
+    const before = sandbox.stats().requests;
+    const r = await cli(['cancel', '--vendor', 'mixpanel', 'task-a', 'task-b', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`DELETE ${mpUrl}/data-deletions/v3.0/task-a?token=[REDACTED]`);
+    expect(r.stdout).toContain(`DELETE ${mpUrl}/data-deletions/v3.0/task-b?token=[REDACTED]`);
+    expect(sandbox.stats().requests).toBe(before);
+    expectNoSecrets(r.stdout, r.stderr);
+  });
+
+  it('usage errors exit 2: no ids, bad id, missing credentials, create without --yes off a terminal', async () => {
+    expect((await cli(['cancel', '--vendor', 'mixpanel'])).code).toBe(2);
+    expect((await cli(['cancel', '--vendor', 'liveperson', 'abc'])).code).toBe(2);
+    const noCreds = await cli(['cancel', '--vendor', 'mixpanel', 'x'], { env: { MIXPANEL_OAUTH_TOKEN: '' } });
+    expect(noCreds.code).toBe(2);
+    expect(noCreds.stderr).toMatch(/MIXPANEL_OAUTH_TOKEN/);
+    const before = sandbox.stats().requests;
+    const create = await cli(['create', '--vendor', 'mixpanel', '--ids', 'u1']);
+    expect(create.code).toBe(2);
+    expect(create.stderr).toMatch(/--yes/);
+    expect(sandbox.stats().requests).toBe(before);
+    const created = await cli(['create', '--vendor', 'liveperson', '--type', 'consumer', '--ids', 'c-1', '--yes']);
+    expect(created.code).toBe(0);
+    expect(jsonLines(created.stdout)[0]).toMatchObject({ vendor: 'liveperson' });
+  });
+
+  it('--hash-ids keeps request ids out of the journal', async () => {
+    const ids = sandbox.seed('liveperson', 3);
+    const journal = join(dir, 'hashed.jsonl');
+    const r = await cli([
+      'cancel',
+      '--vendor',
+      'liveperson',
+      ...ids,
+      '--journal',
+      journal,
+      '--hash-ids',
+      '--hash-salt',
+      'pepper-123',
+    ]);
+    expect(r.code).toBe(0);
+    const text = readFileSync(journal, 'utf8');
+    for (const id of ids) expect(text).not.toContain(`"${id}"`);
+    expect(jsonLines(text).every((j) => String(j.id).startsWith('hmac:'))).toBe(true);
+    expect(text).not.toContain('pepper-123');
+  });
+
+  it('crash: SIGKILL mid-run, then --resume: one final outcome per id, no confirmed cancel sent twice', async () => {
+    const mp = sandbox.seed('mixpanel', 150);
+    const lp = sandbox.seed('liveperson', 150);
+    const input = join(dir, 'crash.csv');
+    writeFileSync(input, [...mp.map((id) => `mixpanel,${id}`), ...lp.map((id) => `liveperson,${id}`)].join('\n'));
+    const journal = join(dir, 'crash.jsonl');
+    const finals = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('"event":"final"').length - 1 : 0);
+    // slow enough to be killed midway: Mixpanel at 100 req/s
+    const first = await cli(
+      ['cancel', '--input', input, '--journal', journal, '--json', '--rate-limit', '100', '--concurrency', '4'],
+      {
+        onSpawn: (child) => {
+          const timer = setInterval(() => {
+            if (finals() >= 60) {
+              clearInterval(timer);
+              child.kill('SIGKILL');
+            }
+          }, 5);
+        },
+      },
+    );
+    expect(first.code).toBeNull(); // killed
+    const finalsBefore = jsonLines(readFileSync(journal, 'utf8').split('\n').slice(0, -1).join('\n')).filter(
+      (j) => j.event === 'final',
+    );
+    expect(finalsBefore.length).toBeGreaterThanOrEqual(60);
+    expect(finalsBefore.length).toBeLessThan(300);
+    const confirmed = finalsBefore.filter((j) => j.outcome === 'cancelled').map((j) => `${j.vendor}:${j.id}`);
+
+    const second = await cli(['cancel', '--input', input, '--journal', journal, '--resume', '--json', ...FAST]);
+    expect(second.code).toBe(0);
+    const all = jsonLines(readFileSync(journal, 'utf8')).filter((j) => j.event === 'final');
+    const perId = new Map<string, number>();
+    for (const j of all) perId.set(`${j.vendor}:${j.id}`, (perId.get(`${j.vendor}:${j.id}`) ?? 0) + 1);
+    expect(perId.size).toBe(300);
+    expect([...perId.values()].every((n) => n === 1)).toBe(true);
+    expect(all.every((j) => j.outcome === 'cancelled' || j.outcome === 'already_cancelled')).toBe(true);
+    // cancels the sandbox received per id, over both runs
+    const cancelsOf = (key: string) => {
+      const [vendor, id] = key.split(':');
+      const path =
+        vendor === 'mixpanel'
+          ? `DELETE /mixpanel/data-deletions/v3.0/${id}`
+          : `POST /liveperson/api/account/92186583/personal-data-deletion/${id}/cancel`;
+      return sandbox.log.filter((l) => l === path).length;
+    };
+    for (const key of confirmed) expect(cancelsOf(key), key).toBe(1);
+    const resumed = jsonLines(second.stdout).filter((x) => x.resumed === true);
+    expect(resumed).toHaveLength(finalsBefore.length);
+  }, 120_000);
+});
