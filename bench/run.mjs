@@ -6,3 +6,6 @@ console.log(
   `machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}`,
 );
 printSdkOverhead(await sdkOverhead());
+
+const { cliMemory, cliThroughput, printCli } = await import('./cli.mjs');
+printCli(await cliThroughput(), await cliMemory());

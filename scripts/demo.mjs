@@ -1,18 +1,18 @@
 #!/usr/bin/env node
-// `npm start`: starts local Prism mocks of both vendor specs and cancels a sample request at each through the SDK.
+// `npm start`: starts the stateful sandbox behind `prism proxy --errors` (one per vendor spec), seeds a few deletion
+// requests through the SDK — one of each vendor already past its cancel window — and runs the real CLI to cancel them.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLivePersonClient, createMixpanelClient } from '../dist/src/index.js';
+import { startSandbox } from '../dist/src/sandbox/server.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const children = [];
-const stopAll = () => {
-  for (const c of children) c.kill('SIGTERM');
-};
-process.on('exit', stopAll);
-
+process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
 const freePort = () =>
   new Promise((res, rej) => {
     const srv = createServer();
@@ -22,12 +22,11 @@ const freePort = () =>
       srv.close(() => res(port));
     });
   });
-
-async function prismMock(spec) {
+async function prismProxy(spec, upstream) {
   const port = await freePort();
   const child = spawn(
     join(root, 'node_modules/.bin/prism'),
-    ['mock', spec, '--host', '127.0.0.1', '--port', String(port), '--errors'],
+    ['proxy', spec, upstream, '--errors', '--port', String(port)],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,36 +45,64 @@ async function prismMock(spec) {
   });
 }
 
-const [lpUrl, mpUrl] = await Promise.all([
-  prismMock('specs/liveperson/personal-data-deletion.openapi.yaml'),
-  prismMock('generated/mixpanel.openapi.yaml'),
+const sandbox = await startSandbox({ mixpanelRequestsPerSecond: 5 });
+const [mpUrl, lpUrl] = await Promise.all([
+  prismProxy('generated/mixpanel.openapi.yaml', `${sandbox.url}/mixpanel`),
+  prismProxy('specs/liveperson/personal-data-deletion.openapi.yaml', `${sandbox.url}/liveperson`),
 ]);
-console.log(`Prism mocks: LivePerson ${lpUrl}, Mixpanel ${mpUrl}\n`);
+const env = {
+  ...process.env,
+  MIXPANEL_PROJECT_TOKEN: 'demo-project-token',
+  MIXPANEL_OAUTH_TOKEN: 'demo-oauth-token',
+  MIXPANEL_BASE_URL: mpUrl,
+  LIVEPERSON_SITE_ID: '92186583',
+  LIVEPERSON_BEARER: 'demo-bearer',
+  LIVEPERSON_BASE_URL: lpUrl,
+};
+console.log(`sandbox ${sandbox.url}, behind prism proxy --errors: Mixpanel ${mpUrl}, LivePerson ${lpUrl}\n`);
 
+// Seed through the SDK, as a privacy team would have created them.
 const mixpanel = createMixpanelClient({
-  projectToken: 'demo-project-token',
-  oauthToken: 'demo-oauth-token',
+  projectToken: env.MIXPANEL_PROJECT_TOKEN,
+  oauthToken: env.MIXPANEL_OAUTH_TOKEN,
   baseUrl: mpUrl,
+  rateLimit: { requests: 4, intervalMs: 1000 },
 });
-const liveperson = createLivePersonClient({ siteId: '92186583', auth: { bearer: 'demo-bearer' }, baseUrl: lpUrl });
-
-let failed = false;
-for (const [label, cancel] of [
+const liveperson = createLivePersonClient({
+  siteId: '92186583',
+  auth: { bearer: env.LIVEPERSON_BEARER },
+  baseUrl: lpUrl,
+});
+const old = [
+  (await mixpanel.createDeletion({ distinctIds: ['user-old-1'] })).taskId,
+  String((await liveperson.createDeletionRequest({ consumer: ['consumer-old-1'] })).request_id),
+];
+sandbox.advance(6 * 24 * 3600 * 1000); // six days pass: both are now past their cancel windows
+const fresh = [
+  (await mixpanel.createDeletion({ distinctIds: ['user-1'] })).taskId,
+  (await mixpanel.createDeletion({ distinctIds: ['user-2'] })).taskId,
+  String(
+    (await liveperson.createDeletionRequest({ conversation: ['0345bf7d-08dc-4e61-8a11-e566e3bcd787'] })).request_id,
+  ),
+];
+const input = join(tmpdir(), `privacy-deletions-demo-${process.pid}.csv`);
+writeFileSync(
+  input,
   [
-    'Mixpanel  cancelDeletion("35bd8477-f71f-4088-af55-c88a6fb4ad4b")',
-    () => mixpanel.cancelDeletion('35bd8477-f71f-4088-af55-c88a6fb4ad4b'),
-  ],
-  ['LivePerson cancelDeletionRequest("7723")', () => liveperson.cancelDeletionRequest('7723')],
-]) {
-  try {
-    const r = await cancel();
-    console.log(
-      `${label}\n  → ${r.outcome} (HTTP ${r.httpStatus}${r.vendorStatus ? `, ${r.vendorStatus}` : ''}): ${r.detail}`,
-    );
-  } catch (err) {
-    failed = true;
-    console.log(`${label}\n  → error ${err.name}: ${err.message}`);
-  }
-}
-stopAll();
-process.exit(failed ? 1 : 0);
+    'vendor,request_id',
+    `mixpanel,${fresh[0]}`,
+    `mixpanel,${fresh[1]}`,
+    `liveperson,${fresh[2]}`,
+    `mixpanel,${old[0]}`,
+    `liveperson,${old[1]}`,
+  ].join('\n'),
+);
+console.log(`$ privacy-deletions cancel --input ${input}\n`);
+const cli = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'cancel', '--input', input], {
+  env,
+  stdio: 'inherit',
+});
+const code = await new Promise((r) => cli.on('close', r));
+console.log(`\nexit code ${code} (1: not every request could be cancelled — two were too late)`);
+await sandbox.close();
+process.exit(code === 1 || code === 0 ? 0 : code);

@@ -49,6 +49,7 @@ export async function execute<T>(
   try {
     result = await invoke(exchange.fetch);
   } catch (err) {
+    exchange.dispose();
     if (err instanceof PrivacyApiError) throw err;
     // openapi-fetch throws SyntaxError when a 2xx body is not JSON.
     throw new ApiStatusError(`${op.vendor} ${op.operation}: the response could not be read (${(err as Error).name})`, {
@@ -57,6 +58,7 @@ export async function execute<T>(
       cause: transport.redactor.string(String(err)),
     });
   }
+  exchange.dispose();
   const { response } = result;
   if (response.ok) return { data: result.data as T, response };
   const body = result.error === '' ? undefined : transport.redactor.value(result.error);

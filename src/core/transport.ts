@@ -92,6 +92,8 @@ export interface ExchangeOptions extends CallOptions {
 export interface Exchange {
   fetch: RequestFetch;
   details(): Pick<ErrorDetails, 'attempts' | 'request'>;
+  /** Clears the deadline timers once the response has been read, so none outlives its call. */
+  dispose(): void;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -133,8 +135,9 @@ export function sharedLimiter(key: string, limit: RateLimitOptions | false | und
   const fullKey = `${key}:${limit.requests}/${limit.intervalMs}`;
   let limiter = limiters.get(fullKey);
   if (!limiter) {
-    // strict = sliding window: never more than `requests` starts in any rolling interval.
-    limiter = new PQueue({ intervalCap: limit.requests, interval: limit.intervalMs, strict: true });
+    // Evenly spaced starts (one per intervalMs/requests, sliding window): never a burst that a vendor's own window,
+    // seeing arrivals shifted by network jitter, could count as too many.
+    limiter = new PQueue({ intervalCap: 1, interval: limit.intervalMs / limit.requests, strict: true });
     limiters.set(fullKey, limiter);
   }
   return limiter;
@@ -166,6 +169,7 @@ export class Transport {
     const maxRetryAfterMs = cfg.maxRetryAfterMs ?? 60_000;
     const nonRetryable = new Set(cfg.nonRetryableStatus ?? []);
     let attempts = 0;
+    const timers: NodeJS.Timeout[] = [];
     let sentUrl: string | undefined;
     let sentMethod = '';
     // Redacting is deferred until something reads it: the hot path only keeps the raw URL.
@@ -191,7 +195,9 @@ export class Transport {
       attempts += 1;
       const attemptNo = attempts;
       const started = performance.now();
-      const deadline = AbortSignal.timeout(timeoutMs);
+      const controller = new AbortController();
+      const deadline = controller.signal;
+      timers.push(setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs));
       const signal = options?.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
       cfg.authorize(request);
       request.headers.set('user-agent', USER_AGENT);
@@ -261,7 +267,11 @@ export class Transport {
       }
     };
 
-    return { fetch: fetchWithRetries, details };
+    const dispose = () => {
+      for (const t of timers) clearTimeout(t);
+      timers.length = 0;
+    };
+    return { fetch: fetchWithRetries, details, dispose };
   }
 }
 

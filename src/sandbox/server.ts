@@ -68,7 +68,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const lpRequests = new Map<number, LivePersonRequest>();
   let nextLpId = 1000;
   const lpMonthCount = new Map<string, number>();
-  const mpArrivals = new Map<string, number[]>();
+  const mpBuckets = new Map<string, { tokens: number; at: number }>();
   const counters = { requests: 0, mixpanel429: 0, livePerson429: 0 };
 
   const mpStatus = (t: MixpanelTask): string => {
@@ -126,15 +126,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '') || !token) {
       return send(res, 401, { status: 'error', error: 'missing OAuth token or project token' });
     }
-    // Rolling one-second window per project token.
-    const arrivals = (mpArrivals.get(token) ?? []).filter((t) => t > performance.now() - 1000);
-    if (arrivals.length >= mpRps) {
+    // Token bucket per project token: `mpRps` per second, bursts up to one second's worth.
+    const t = performance.now();
+    const bucket = mpBuckets.get(token) ?? { tokens: mpRps, at: t };
+    bucket.tokens = Math.min(mpRps, bucket.tokens + ((t - bucket.at) / 1000) * mpRps);
+    bucket.at = t;
+    mpBuckets.set(token, bucket);
+    if (bucket.tokens < 1) {
       counters.mixpanel429++;
-      mpArrivals.set(token, arrivals);
       return send(res, 429, { status: 'error', error: 'Too Many Requests, this API is limited to 1 req/s' });
     }
-    arrivals.push(performance.now());
-    mpArrivals.set(token, arrivals);
+    bucket.tokens -= 1;
 
     const path = url.pathname.replace(/^\/mixpanel/, '');
     const m = /^\/data-(deletions|retrievals)\/v3\.0(?:\/([^/]+))?$/.exec(path);
