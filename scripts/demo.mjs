@@ -12,7 +12,9 @@ import { startSandbox } from '../dist/src/sandbox/server.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const children = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGTERM');
+});
 const freePort = () =>
   new Promise((res, rej) => {
     const srv = createServer();
