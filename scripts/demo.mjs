@@ -3,48 +3,22 @@
 // requests through the SDK — one of each vendor already past its cancel window — and runs the real CLI to cancel them.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLivePersonClient, createMixpanelClient } from '../dist/src/index.js';
 import { startSandbox } from '../dist/src/sandbox/server.js';
+import { startPrism } from './prism.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const children = [];
 process.on('exit', () => {
   for (const c of children) c.kill('SIGTERM');
 });
-const freePort = () =>
-  new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
 async function prismProxy(spec, upstream) {
-  const port = await freePort();
-  const child = spawn(
-    join(root, 'node_modules/.bin/prism'),
-    ['proxy', spec, upstream, '--errors', '--port', String(port)],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const { url, child } = await startPrism('proxy', spec, upstream);
   children.push(child);
-  return new Promise((res, rej) => {
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      if (out.includes('Prism is listening')) res(`http://127.0.0.1:${port}`);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => rej(new Error(`prism exited (${code}):\n${out}`)));
-  });
+  return url;
 }
 
 const sandbox = await startSandbox({ mixpanelRequestsPerSecond: 5 });

@@ -4,7 +4,8 @@
  */
 import { PrivacyApiError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
-import { livePersonStatus } from '../liveperson/client.js';
+import { LIVEPERSON_STATUS_RULES, livePersonStatus } from '../liveperson/client.js';
+import { MIXPANEL_STATUS_RULES } from '../mixpanel/client.js';
 import type { clientPool } from './clients.js';
 import type { CliVendor, InputItem } from './input.js';
 import type { Journal, JournalState } from './journal.js';
@@ -29,7 +30,11 @@ export interface Receipt {
 }
 
 export const SUCCESS_OUTCOMES: readonly ReceiptOutcome[] = ['cancelled', 'already_cancelled'];
-const CONFIRMING: Record<CliVendor, string[]> = { mixpanel: ['REVOKED'], liveperson: ['CANCELED', 'CANCELLED'] };
+/** The statuses that confirm a cancel are the ones that, after a refusal, mean it was already cancelled. */
+const CONFIRMING: Record<CliVendor, readonly string[]> = {
+  mixpanel: MIXPANEL_STATUS_RULES.alreadyCancelled,
+  liveperson: LIVEPERSON_STATUS_RULES.alreadyCancelled,
+};
 
 export interface RunOptions {
   clients: ReturnType<typeof clientPool>;
@@ -141,7 +146,7 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
 }
 
 /** Processes items with at most `concurrency` in flight, pulling lazily from the (streamed) source. */
-export async function runCancellations(items: AsyncIterable<InputItem>, o: RunOptions): Promise<Receipt[] | undefined> {
+export async function runCancellations(items: AsyncIterable<InputItem>, o: RunOptions): Promise<void> {
   const iterator = items[Symbol.asyncIterator]();
   let done = false;
   const next = async (): Promise<InputItem | undefined> => {
@@ -154,5 +159,4 @@ export async function runCancellations(items: AsyncIterable<InputItem>, o: RunOp
     for (let item = await next(); item; item = await next()) o.onReceipt(await processItem(item, o));
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
-  return undefined;
 }

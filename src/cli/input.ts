@@ -5,13 +5,15 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidInputError } from '../core/errors.js';
-import * as guard from '../core/guards.js';
+import { livePersonRequestId } from '../liveperson/client.js';
+import { mixpanelTrackingId } from '../mixpanel/client.js';
 
 export type CliVendor = 'mixpanel' | 'liveperson';
 export const VENDORS: readonly CliVendor[] = ['mixpanel', 'liveperson'];
 
 export interface InputItem {
-  line: number;
+  /** 1-based line in the input file; absent for ids given as arguments. */
+  line?: number;
   vendor: CliVendor;
   requestId: string;
 }
@@ -21,13 +23,10 @@ export interface InputProblem {
   message: string;
 }
 
-/** Checks one request id the way the SDK will, so a file validates here or not at all. */
+/** Checks one request id with the SDK's own rules, so a file validates here or not at all. */
 export function checkId(vendor: CliVendor, raw: unknown): string {
   const ctx = { vendor, operation: 'input' };
-  const id = guard.pathId(ctx, 'request id', raw);
-  if (vendor === 'liveperson' && !/^[0-9]{1,19}$/.test(id))
-    throw guard.invalid(ctx, 'LivePerson request ids are numbers');
-  return id;
+  return vendor === 'mixpanel' ? mixpanelTrackingId(ctx, raw) : livePersonRequestId(ctx, raw);
 }
 
 function parseLine(text: string, format: 'csv' | 'jsonl'): { vendor: unknown; requestId: unknown } | 'skip' {

@@ -2,7 +2,7 @@
 /** privacy-deletions command line: cancel, status, list, create, sandbox. Exit codes: 0 ok, 1 not all ok, 2 usage. */
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { PrivacyApiError } from '../core/errors.js';
+import { ConnectionError } from '../core/errors.js';
 import { PACKAGE_VERSION } from '../core/version.js';
 import { LIVEPERSON_DELETION_TYPES } from '../liveperson/client.js';
 import { startSandbox } from '../sandbox/server.js';
@@ -108,9 +108,9 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
   } else {
     const vendor = needVendor(o);
     vendorsUsed.add(vendor);
-    const items = ids.map((id, i) => {
+    const items = ids.map((id): InputItem => {
       try {
-        return { line: undefined as unknown as number, vendor, requestId: checkId(vendor, id), arg: i };
+        return { vendor, requestId: checkId(vendor, id) };
       } catch (err) {
         throw new UsageError(`request id ${JSON.stringify(id)}: ${(err as Error).message.replace(/^\w+ input: /, '')}`);
       }
@@ -132,7 +132,7 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
           ? clients.mixpanel().cancelDeletion(item.requestId)
           : clients.liveperson().cancelDeletionRequest(item.requestId));
       } catch (err) {
-        if (!(err instanceof PrivacyApiError) || err.name !== 'ConnectionError') throw err;
+        if (!(err instanceof ConnectionError)) throw err; // the dry-run fetch refused to send
       }
     }
     return 0;

@@ -57,7 +57,7 @@ const EXPLAIN: Record<CancelOutcome, string> = {
   not_found: 'the vendor has no request with this id',
 };
 
-export function cancelResult(
+function cancelResult(
   vendor: Vendor,
   requestId: string,
   outcome: CancelOutcome,
@@ -68,18 +68,39 @@ export function cancelResult(
   return { vendor, requestId, outcome, vendorStatus, httpStatus, detail, decidedAt: new Date().toISOString() };
 }
 
+/** What a vendor's cancel call answered, when it answered with a 2xx. */
+export interface CancelAnswer {
+  /** The vendor says the request is now cancelled (Mixpanel 204, LivePerson `is_canceled: true`). */
+  accepted: boolean;
+  httpStatus: number;
+  vendorStatus?: string;
+}
+
 /**
- * Explains a refused cancel by reading the status once. If the status does not explain the refusal (the request
- * still looks cancellable, or the status is unknown), the original refusal is thrown: the SDK does not guess.
+ * Sends a cancel and turns the answer into an outcome. An acceptance is `cancelled`. A refusal (a 4xx that means
+ * "not cancellable", or a 2xx that does not accept) is explained by reading the status once; if the status does not
+ * explain it (the request still looks cancellable, or its status is unknown), the refusal is thrown: no guessing.
  */
-export async function explainRefusal(options: {
+export async function cancelAndExplain(options: {
   vendor: Vendor;
   requestId: string;
-  httpStatus: number;
-  refusal: ApiStatusError | undefined;
   rules: RefusalRules;
+  send: () => Promise<CancelAnswer>;
   readStatus: () => Promise<StatusReading>;
 }): Promise<CancelResult> {
+  const { vendor, requestId } = options;
+  let refusal: ApiStatusError | undefined;
+  let httpStatus: number;
+  try {
+    const answer = await options.send();
+    if (answer.accepted) return cancelResult(vendor, requestId, 'cancelled', answer.httpStatus, answer.vendorStatus);
+    httpStatus = answer.httpStatus;
+  } catch (err) {
+    if (!isCancelRefusal(err)) throw err;
+    refusal = err;
+    httpStatus = err.status ?? 0;
+  }
+
   let reading: StatusReading;
   try {
     reading = await options.readStatus();
@@ -88,23 +109,19 @@ export async function explainRefusal(options: {
     else throw err;
   }
   const outcome = outcomeFromStatus(options.rules, reading.status);
-  if (outcome) return cancelResult(options.vendor, options.requestId, outcome, options.httpStatus, reading.status);
+  if (outcome) return cancelResult(vendor, requestId, outcome, httpStatus, reading.status);
   const why = `the vendor refused the cancel, yet the request's status is ${reading.status ?? 'unknown'}`;
-  if (options.refusal) {
-    throw new ApiStatusError(`${options.refusal.message}; ${why}`, {
-      vendor: options.refusal.vendor,
-      operation: options.refusal.operation,
-      status: options.refusal.status,
-      headers: options.refusal.headers,
-      body: options.refusal.body,
-      requestId: options.refusal.requestId,
-      request: options.refusal.request,
-      attempts: options.refusal.attempts,
+  if (refusal) {
+    throw new ApiStatusError(`${refusal.message}; ${why}`, {
+      vendor: refusal.vendor,
+      operation: refusal.operation,
+      status: refusal.status,
+      headers: refusal.headers,
+      body: refusal.body,
+      requestId: refusal.requestId,
+      request: refusal.request,
+      attempts: refusal.attempts,
     });
   }
-  throw new ApiStatusError(`${options.vendor} cancel: ${why}`, {
-    vendor: options.vendor,
-    operation: 'cancel',
-    status: options.httpStatus,
-  });
+  throw new ApiStatusError(`${vendor} cancel: ${why}`, { vendor, operation: 'cancel', status: httpStatus });
 }

@@ -16,6 +16,7 @@ import {
   type Vendor,
 } from './errors.js';
 import type { RawResult, RequestFetch } from './openapi-client.js';
+import type { Redactor } from './redact.js';
 import type { ExchangeOptions, Transport } from './transport.js';
 
 export interface CallOptions {
@@ -49,7 +50,6 @@ export async function execute<T>(
   try {
     result = await invoke(exchange.fetch);
   } catch (err) {
-    exchange.dispose();
     if (err instanceof PrivacyApiError) throw err;
     // openapi-fetch throws SyntaxError when a 2xx body is not JSON.
     throw new ApiStatusError(`${op.vendor} ${op.operation}: the response could not be read (${(err as Error).name})`, {
@@ -57,17 +57,18 @@ export async function execute<T>(
       ...exchange.details(),
       cause: transport.redactor.string(String(err)),
     });
+  } finally {
+    // openapi-fetch has read the body by now: the deadline timers have nothing left to guard.
+    exchange.dispose();
   }
-  exchange.dispose();
   const { response } = result;
   if (response.ok) return { data: result.data as T, response };
-  const body = result.error === '' ? undefined : transport.redactor.value(result.error);
-  throw transport.errorForStatus(op, {
+  throw transport.errorForStatus({
     ...op,
     ...exchange.details(),
     status: response.status,
-    headers: headersObject(response.headers, transport),
-    body,
+    headers: headersObject(response.headers, transport.redactor),
+    body: result.error === '' ? undefined : transport.redactor.value(result.error),
     requestId: requestIdOf(response.headers),
   });
 }
@@ -82,10 +83,10 @@ function requestIdOf(headers: Headers): string | undefined {
   return undefined;
 }
 
-function headersObject(headers: Headers, transport: Transport): Record<string, string> {
+function headersObject(headers: Headers, redactor: Redactor): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
-    if (key !== 'set-cookie') out[key] = transport.redactor.string(value);
+    if (key !== 'set-cookie') out[key] = redactor.string(value);
   });
   return out;
 }

@@ -154,7 +154,7 @@ export class Transport {
     this.#config = config;
   }
 
-  errorForStatus(_op: Operation, details: ErrorDetails & { status: number }): PrivacyApiError {
+  errorForStatus(details: ErrorDetails & { status: number }): PrivacyApiError {
     return this.#config.errorForStatus?.(details) ?? defaultErrorForStatus(details);
   }
 

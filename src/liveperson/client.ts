@@ -2,8 +2,8 @@
  * LivePerson Personal Data Deletion API. Types come from generated/liveperson.ts (specs/liveperson/…).
  */
 import type { DeletionRequest, paths } from '../../generated/liveperson.js';
-import { type CancelResult, cancelResult, explainRefusal, isCancelRefusal, type RefusalRules } from '../core/cancel.js';
-import { type ApiStatusError, MonthlyQuotaError, NotFoundError } from '../core/errors.js';
+import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
+import { MonthlyQuotaError, NotFoundError } from '../core/errors.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
@@ -20,6 +20,15 @@ export const LIVEPERSON_DELETION_TYPES = ['engagement', 'conversation', 'consume
 export type LivePersonDeletionType = (typeof LIVEPERSON_DELETION_TYPES)[number];
 const SITE_ID = /^[a-zA-Z0-9_]{1,20}$/;
 const REQUEST_ID = /^[0-9]{1,19}$/;
+
+/** A LivePerson request id as the SDK will send it (a number of up to 19 digits), or InvalidInputError. */
+export function livePersonRequestId(ctx: guard.GuardContext, value: unknown): string {
+  const id = guard.pathId(ctx, 'requestId', value);
+  if (!REQUEST_ID.test(id)) {
+    throw guard.invalid(ctx, `requestId must be a number of up to 19 digits; got ${JSON.stringify(value)}`);
+  }
+  return id;
+}
 
 /** Documented statuses (NOT_STARTED, IN_PROGRESS, CANCELED, DONE), open for others. */
 export type LivePersonStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'CANCELED' | 'DONE' | (string & {});
@@ -53,7 +62,8 @@ export interface LivePersonClient {
   createDeletionRequest(body: CreateDeletionRequestInput, options?: CallOptions): Promise<DeletionRequest>;
 }
 
-const REFUSAL_RULES: RefusalRules = {
+/** How LivePerson statuses explain a refused cancel (CANCELED also confirms an accepted one). */
+export const LIVEPERSON_STATUS_RULES: RefusalRules = {
   alreadyCancelled: ['CANCELED', 'CANCELLED'],
   tooLate: ['IN_PROGRESS', 'DONE', 'APPROVED'],
   notFound: [],
@@ -124,16 +134,10 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
 
   const api = createOpenApiClient<paths>('');
   const ctx = (operation: string) => ({ vendor: 'liveperson' as const, operation });
-  const requestIdOf = (op: guard.GuardContext, value: unknown): string => {
-    const id = guard.pathId(op, 'requestId', value);
-    if (!REQUEST_ID.test(id))
-      throw guard.invalid(op, `requestId must be a number of up to 19 digits; got ${JSON.stringify(value)}`);
-    return id;
-  };
 
   async function getDeletionRequest(requestId: string | number, options?: CallOptions): Promise<DeletionRequest> {
     const op = ctx('getDeletionRequest');
-    const id = requestIdOf(op, requestId);
+    const id = livePersonRequestId(op, requestId);
     const baseUrl = await resolveBaseUrl(options);
     const { data, response } = await execute<unknown>(transport, op, options, (fetch) =>
       api.GET('/api/account/{site_id}/personal-data-deletion/{request_id}', {
@@ -155,33 +159,24 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
 
   async function cancelDeletionRequest(requestId: string | number, options?: CallOptions): Promise<CancelResult> {
     const op = ctx('cancelDeletionRequest');
-    const id = requestIdOf(op, requestId);
+    const id = livePersonRequestId(op, requestId);
     const baseUrl = await resolveBaseUrl(options);
-    let refusal: ApiStatusError | undefined;
-    let httpStatus: number;
-    try {
-      const { data, response } = await execute<unknown>(transport, op, options, (fetch) =>
-        api.POST('/api/account/{site_id}/personal-data-deletion/{request_id}/cancel', {
-          baseUrl,
-          params: { path: { site_id: siteId, request_id: id } },
-          fetch,
-        }),
-      );
-      httpStatus = response.status;
-      const record = pickRequest(data, id);
-      if (record?.is_canceled === true) return cancelResult('liveperson', id, 'cancelled', httpStatus, 'CANCELED');
-      // 2xx with is_canceled false (or no record): a refusal to be explained by the status.
-    } catch (err) {
-      if (!isCancelRefusal(err)) throw err;
-      refusal = err;
-      httpStatus = err.status ?? 0;
-    }
-    return explainRefusal({
+    return cancelAndExplain({
       vendor: 'liveperson',
       requestId: id,
-      httpStatus,
-      refusal,
-      rules: REFUSAL_RULES,
+      rules: LIVEPERSON_STATUS_RULES,
+      send: async () => {
+        const { data, response } = await execute<unknown>(transport, op, options, (fetch) =>
+          api.POST('/api/account/{site_id}/personal-data-deletion/{request_id}/cancel', {
+            baseUrl,
+            params: { path: { site_id: siteId, request_id: id } },
+            fetch,
+          }),
+        );
+        // A 2xx whose record is not `is_canceled: true` is a refusal, explained by the status like a 4xx.
+        const accepted = pickRequest(data, id)?.is_canceled === true;
+        return { accepted, httpStatus: response.status, ...(accepted ? { vendorStatus: 'CANCELED' } : {}) };
+      },
       readStatus: async () => ({ status: livePersonStatus(await getDeletionRequest(id, options)) }),
     });
   }

@@ -4,8 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { paths } from '../../generated/mixpanel.js';
-import { type CancelResult, cancelResult, explainRefusal, isCancelRefusal, type RefusalRules } from '../core/cancel.js';
-import type { ApiStatusError } from '../core/errors.js';
+import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
@@ -73,11 +72,17 @@ export interface MixpanelTaskCreated {
   raw: unknown;
 }
 
-const REFUSAL_RULES: RefusalRules = {
+/** How Mixpanel task statuses explain a refused cancel (REVOKED also confirms an accepted one). */
+export const MIXPANEL_STATUS_RULES: RefusalRules = {
   alreadyCancelled: ['REVOKED'],
   tooLate: ['STARTED', 'SUCCESS', 'FAILURE'],
   notFound: ['NOT_FOUND'],
 };
+
+/** A Mixpanel tracking id as the SDK will send it (opaque, one safe path segment), or InvalidInputError. */
+export function mixpanelTrackingId(ctx: guard.GuardContext, value: unknown): string {
+  return guard.pathId(ctx, 'trackingId', value);
+}
 
 type Results = Record<string, unknown> | undefined;
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -118,7 +123,7 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
 
   async function getDeletion(trackingId: string, options?: CallOptions): Promise<MixpanelDeletion> {
     const op = ctx('getDeletion');
-    const id = guard.pathId(op, 'trackingId', trackingId);
+    const id = mixpanelTrackingId(op, trackingId);
     const { data } = await execute<{ results?: Results }>(transport, op, options, (fetch) =>
       api.GET('/data-deletions/v3.0/{tracking_id}', { params: { path: { tracking_id: id }, query: token }, fetch }),
     );
@@ -136,26 +141,20 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
 
   async function cancelDeletion(trackingId: string, options?: CallOptions): Promise<CancelResult> {
     const op = ctx('cancelDeletion');
-    const id = guard.pathId(op, 'trackingId', trackingId);
-    let refusal: ApiStatusError;
-    try {
-      const { response } = await execute(transport, op, options, (fetch) =>
-        api.DELETE('/data-deletions/v3.0/{tracking_id}', {
-          params: { path: { tracking_id: id }, query: token },
-          fetch,
-        }),
-      );
-      return cancelResult('mixpanel', id, 'cancelled', response.status);
-    } catch (err) {
-      if (!isCancelRefusal(err)) throw err;
-      refusal = err;
-    }
-    return explainRefusal({
+    const id = mixpanelTrackingId(op, trackingId);
+    return cancelAndExplain({
       vendor: 'mixpanel',
       requestId: id,
-      httpStatus: refusal.status ?? 0,
-      refusal,
-      rules: REFUSAL_RULES,
+      rules: MIXPANEL_STATUS_RULES,
+      send: async () => {
+        const { response } = await execute(transport, op, options, (fetch) =>
+          api.DELETE('/data-deletions/v3.0/{tracking_id}', {
+            params: { path: { tracking_id: id }, query: token },
+            fetch,
+          }),
+        );
+        return { accepted: true, httpStatus: response.status };
+      },
       readStatus: async () => ({ status: (await getDeletion(id, options)).status }),
     });
   }
@@ -210,7 +209,7 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
 
   async function getRetrieval(trackingId: string, options?: CallOptions): Promise<MixpanelRetrieval> {
     const op = ctx('getRetrieval');
-    const id = guard.pathId(op, 'trackingId', trackingId);
+    const id = mixpanelTrackingId(op, trackingId);
     const { data } = await execute<{ results?: Results }>(transport, op, options, (fetch) =>
       api.GET('/data-retrievals/v3.0/{tracking_id}', { params: { path: { tracking_id: id }, query: token }, fetch }),
     );

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrism } from '../../scripts/prism.mjs';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
-import { freePort, startPrism } from '../helpers/prism-global-setup.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const BIN = join(root, 'dist/src/cli/main.js');
@@ -27,22 +27,12 @@ const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
 
 beforeAll(async () => {
   sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000 });
-  const mp = await startPrism([
-    'proxy',
-    'generated/mixpanel.openapi.yaml',
-    `${sandbox.url}/mixpanel`,
-    '--errors',
-    '--port',
-    String(await freePort()),
-  ]);
-  const lp = await startPrism([
+  const mp = await startPrism('proxy', 'generated/mixpanel.openapi.yaml', `${sandbox.url}/mixpanel`);
+  const lp = await startPrism(
     'proxy',
     'specs/liveperson/personal-data-deletion.openapi.yaml',
     `${sandbox.url}/liveperson`,
-    '--errors',
-    '--port',
-    String(await freePort()),
-  ]);
+  );
   proxies = [mp.child, lp.child];
   mpUrl = mp.url;
   lpUrl = lp.url;

@@ -1,6 +1,7 @@
-/** A scripted node:http server on 127.0.0.1 and a random port, for fault injection. */
+/** A scripted node:http server on 127.0.0.1 and a random port, for fault injection. Closed when the test ends. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { onTestFinished } from 'vitest';
 
 export interface Seen {
   method: string;
@@ -34,15 +35,13 @@ export async function scriptedServer(handler: Handler) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  const close = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
+  onTestFinished(close);
+  return { url: `http://127.0.0.1:${port}`, seen };
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

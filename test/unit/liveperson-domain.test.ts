@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLivePersonClient } from '../../src/index.js';
 import { scriptedServer, sendJson } from '../helpers/http-server.js';
-
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
 
 describe('LivePerson domain discovery (Domain API, service rtbf)', () => {
   it('looks the host up once per client, without credentials, and calls https://{baseURI}', async () => {
     const domainApi = await scriptedServer((_req, res) =>
       sendJson(res, 200, { service: 'rtbf', account: '92186583', baseURI: 'va.data-mng.liveperson.net' }),
     );
-    close = domainApi.close;
     const vendorUrls: string[] = [];
     const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
       const request = new Request(input, init);
@@ -48,7 +41,6 @@ describe('LivePerson domain discovery (Domain API, service rtbf)', () => {
       const a = answers[i]?.() ?? { status: 500, body: {} };
       sendJson(res, a.status, a.body);
     });
-    close = domainApi.close;
     const seenVendor: string[] = [];
     const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
       const request = new Request(input, init);

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   ConnectionError,
@@ -39,18 +39,11 @@ function expectNoSecret(text: string) {
   }
 }
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
 describe('no credential appears in errors or logs', () => {
   it('Mixpanel 401 whose body echoes both tokens', async () => {
     const srv = await scriptedServer((req, res) =>
       sendJson(res, 401, { status: 'error', error: `bad token ${SECRETS.oauthToken} for ${req.url}` }),
     );
-    close = srv.close;
     const logs: RequestLogEntry[] = [];
     const mp = createMixpanelClient({ ...SECRETS, baseUrl: srv.url, rateLimit: false, logger: (e) => logs.push(e) });
     const err = await mp.cancelDeletion('task-1').catch((e: unknown) => e);
@@ -69,7 +62,6 @@ describe('no credential appears in errors or logs', () => {
     const srv = await scriptedServer((_req, res) => {
       res.destroy();
     });
-    close = srv.close;
     const logs: RequestLogEntry[] = [];
     const lp = createLivePersonClient({
       siteId: '92186583',
@@ -99,7 +91,6 @@ describe('no credential appears in errors or logs', () => {
     const srv = await scriptedServer((req, res) =>
       sendJson(res, 500, { message: `failed for ${req.headers.authorization}` }),
     );
-    close = srv.close;
     const lp = createLivePersonClient({
       siteId: '92186583',
       auth: { bearer: SECRETS.bearer },

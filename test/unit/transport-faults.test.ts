@@ -2,7 +2,7 @@
  * Fault injection against a real node:http server on loopback: retries, Retry-After, timeouts, resets, and the
  * statuses that must never be retried. Waits are asserted with measured bounds, not sleeps.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backoffDelay, parseRetryAfter } from '../../src/core/transport.js';
 import {
   AbortedError,
@@ -19,18 +19,6 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { type Handler, scriptedServer, sendJson } from '../helpers/http-server.js';
-
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
-async function serve(handler: Handler) {
-  const srv = await scriptedServer(handler);
-  close = srv.close;
-  return srv;
-}
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - (times[i] as number));
 
@@ -53,7 +41,7 @@ const STATUS_GET = (res: Parameters<Handler>[1]) =>
 
 describe('retries', () => {
   it('5xx then success: retried with backoff, succeeds on the third attempt', async () => {
-    const srv = await serve((_req, res, _s, i) =>
+    const srv = await scriptedServer((_req, res, _s, i) =>
       i < 2 ? sendJson(res, i === 0 ? 502 : 503, { error: 'busy' }) : STATUS_GET(res),
     );
     const { mp, logs } = mixpanelAt(srv.url);
@@ -71,7 +59,7 @@ describe('retries', () => {
   });
 
   it('persistent 500: gives up after 2 retries and says how many attempts were made', async () => {
-    const srv = await serve((_req, res) => sendJson(res, 500, { error: 'boom' }));
+    const srv = await scriptedServer((_req, res) => sendJson(res, 500, { error: 'boom' }));
     const { mp } = mixpanelAt(srv.url);
     const err = await mp.cancelDeletion('t').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServerError);
@@ -80,7 +68,7 @@ describe('retries', () => {
   });
 
   it('429 with Retry-After: 1 (seconds) waits about a second', async () => {
-    const srv = await serve((_req, res, _s, i) =>
+    const srv = await scriptedServer((_req, res, _s, i) =>
       i === 0
         ? sendJson(res, 429, { error: 'Too Many Requests, this API is limited to 1 req/s' }, { 'retry-after': '1' })
         : STATUS_GET(res),
@@ -94,7 +82,7 @@ describe('retries', () => {
   });
 
   it('429 with Retry-After as an HTTP date waits until that date', async () => {
-    const srv = await serve((_req, res, _s, i) =>
+    const srv = await scriptedServer((_req, res, _s, i) =>
       i === 0 ? sendJson(res, 429, {}, { 'retry-after': new Date(Date.now() + 2000).toUTCString() }) : STATUS_GET(res),
     );
     const { mp, logs } = mixpanelAt(srv.url);
@@ -107,7 +95,7 @@ describe('retries', () => {
   });
 
   it('a Retry-After beyond maxRetryAfterMs is not waited for', async () => {
-    const srv = await serve((_req, res) => sendJson(res, 429, {}, { 'retry-after': '3600' }));
+    const srv = await scriptedServer((_req, res) => sendJson(res, 429, {}, { 'retry-after': '3600' }));
     const { mp } = mixpanelAt(srv.url);
     const err = await mp.getDeletion('t').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
@@ -115,7 +103,7 @@ describe('retries', () => {
   });
 
   it('connection reset is retried for reads and cancels, not for creates', async () => {
-    const srv = await serve((req, res, _s, i) => {
+    const srv = await scriptedServer((req, res, _s, i) => {
       if (i === 0 || req.method === 'POST') res.socket?.destroy();
       else STATUS_GET(res);
     });
@@ -130,7 +118,7 @@ describe('retries', () => {
   });
 
   it('a hang past the deadline raises TimeoutError naming vendor and operation, after retries', async () => {
-    const srv = await serve(() => {
+    const srv = await scriptedServer(() => {
       /* never answers */
     });
     const { mp } = mixpanelAt(srv.url, { timeoutMs: 150, maxRetries: 1 });
@@ -146,13 +134,13 @@ describe('retries', () => {
   });
 
   it('a per-call timeout overrides the client default', async () => {
-    const srv = await serve(() => {});
+    const srv = await scriptedServer(() => {});
     const { mp } = mixpanelAt(srv.url, { timeoutMs: 60_000, maxRetries: 0 });
     await expect(mp.getDeletion('t', { timeoutMs: 100 })).rejects.toBeInstanceOf(TimeoutError);
   });
 
   it("the caller's AbortSignal stops the call without retrying", async () => {
-    const srv = await serve(() => {});
+    const srv = await scriptedServer(() => {});
     const { mp } = mixpanelAt(srv.url);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
@@ -162,7 +150,7 @@ describe('retries', () => {
   });
 
   it.each([400, 401, 403, 404, 405, 409, 422])('HTTP %i is never retried', async (status) => {
-    const srv = await serve((_req, res) => sendJson(res, status, { error: 'no' }));
+    const srv = await scriptedServer((_req, res) => sendJson(res, status, { error: 'no' }));
     const { mp } = mixpanelAt(srv.url);
     const err = await mp.getDeletion('t').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiStatusError);
@@ -171,7 +159,7 @@ describe('retries', () => {
   });
 
   it('LivePerson 429 raises the quota error at once', async () => {
-    const srv = await serve((_req, res) =>
+    const srv = await scriptedServer((_req, res) =>
       sendJson(res, 429, { message: 'threshold reached' }, { 'retry-after': '1' }),
     );
     const lp = createLivePersonClient({ siteId: '92186583', auth: { bearer: 'b-faults' }, baseUrl: srv.url });
@@ -182,7 +170,7 @@ describe('retries', () => {
   });
 
   it('Mixpanel 409 with conflicting ids: parsed and not retried', async () => {
-    const srv = await serve((_req, res) =>
+    const srv = await scriptedServer((_req, res) =>
       sendJson(res, 409, {
         status: 'error',
         error: { conflicting_distinct_ids: ['u2'], conflicting_task_ids: ['t-9'], error: 'exists' },
@@ -196,7 +184,7 @@ describe('retries', () => {
   });
 
   it('a 200 that is not JSON is reported, not crashed on', async () => {
-    const srv = await serve((_req, res) => {
+    const srv = await scriptedServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html', 'content-length': 6 });
       res.end('<html>');
     });
@@ -205,14 +193,14 @@ describe('retries', () => {
   });
 
   it('sends a User-Agent naming the package and version', async () => {
-    const srv = await serve((_req, res) => STATUS_GET(res));
+    const srv = await scriptedServer((_req, res) => STATUS_GET(res));
     const { mp } = mixpanelAt(srv.url);
     await mp.getDeletion('t');
     expect(srv.seen[0]?.headers['user-agent']).toMatch(/^privacy-deletions\/\d+\.\d+\.\d+ /);
   });
 
   it('400 is a BadRequestError', async () => {
-    const srv = await serve((_req, res) => sendJson(res, 400, { error: 'bad' }));
+    const srv = await scriptedServer((_req, res) => sendJson(res, 400, { error: 'bad' }));
     const { mp } = mixpanelAt(srv.url);
     await expect(mp.createDeletion({ distinctIds: ['u'] })).rejects.toBeInstanceOf(BadRequestError);
   });
@@ -220,7 +208,7 @@ describe('retries', () => {
 
 describe('creates are not re-sent when the vendor may have processed them', () => {
   it('createDeletion: 503 is not retried, 429 (nothing processed) is', async () => {
-    const srv = await serve((_req, res, _s, i) =>
+    const srv = await scriptedServer((_req, res, _s, i) =>
       i === 0
         ? sendJson(res, 503, {})
         : i === 1
@@ -256,7 +244,7 @@ describe('backoff arithmetic', () => {
 describe('rate limiting', () => {
   it('20 concurrent Mixpanel cancels are spaced by the configured interval, in call order', async () => {
     const sentAt: number[] = [];
-    const srv = await serve((_req, res) => {
+    const srv = await scriptedServer((_req, res) => {
       res.writeHead(204);
       res.end();
     });
@@ -281,7 +269,7 @@ describe('rate limiting', () => {
 
   it('the default is 1 request per second, shared by clients of the same project token', async () => {
     const sentAt: number[] = [];
-    const srv = await serve((_req, res) => {
+    const srv = await scriptedServer((_req, res) => {
       sentAt.push(performance.now());
       res.writeHead(204);
       res.end();
@@ -294,7 +282,7 @@ describe('rate limiting', () => {
   });
 
   it('queued calls respect their own deadlines and are never sent after them', async () => {
-    const srv = await serve((_req, res) => {
+    const srv = await scriptedServer((_req, res) => {
       res.writeHead(204);
       res.end();
     });
