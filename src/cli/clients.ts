@@ -11,7 +11,8 @@ export interface ConnectionFlags {
   domain?: string;
   mixpanelBaseUrl?: string;
   livepersonBaseUrl?: string;
-  rateLimit?: number;
+  /** Mixpanel requests per second; false turns the limiter off (dry runs send nothing). */
+  rateLimit?: number | false;
   timeout?: number;
   retries?: number;
   fetch?: typeof fetch;
@@ -70,7 +71,7 @@ export function mixpanelClient(flags: ConnectionFlags): MixpanelClient {
       oauthToken,
       region: (flags.region ?? env('MIXPANEL_REGION') ?? 'us') as MixpanelRegion,
       ...(baseUrl ? { baseUrl } : {}),
-      rateLimit: { requests: flags.rateLimit ?? 1, intervalMs: 1000 },
+      rateLimit: flags.rateLimit === false ? false : { requests: flags.rateLimit ?? 1, intervalMs: 1000 },
       ...common(flags),
     }),
   );

@@ -124,7 +124,7 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
   const flags = flagsOf(o);
   if (o.dryRun) {
     const print = (s: string) => process.stdout.write(`${s}\n`);
-    const clients = clientPool({ ...flags, retries: 0, fetch: dryRunFetch(redactor, print) });
+    const clients = clientPool({ ...flags, retries: 0, rateLimit: false, fetch: dryRunFetch(redactor, print) });
     print('dry run: these requests would be sent (nothing is sent):');
     for await (const item of source()) {
       try {

@@ -178,8 +178,13 @@ describe('privacy-deletions CLI', () => {
 
   it('--dry-run prints the exact requests with the token redacted and sends nothing', async () => {
     const before = sandbox.stats().requests;
-    const r = await cli(['cancel', '--vendor', 'mixpanel', 'task-a', 'task-b', '--dry-run']);
+    const ids = ['task-a', 'task-b', 'task-c', 'task-d', 'task-e', 'task-f'];
+    const started = performance.now();
+    const r = await cli(['cancel', '--vendor', 'mixpanel', ...ids, '--dry-run']);
+    // nothing is sent, so the 1 req/s Mixpanel limiter must not pace a dry run (it would take ≥ 5 s)
+    expect(performance.now() - started).toBeLessThan(3000);
     expect(r.code).toBe(0);
+    expect(r.stdout.match(/^DELETE /gm)).toHaveLength(6);
     expect(r.stdout).toContain(`DELETE ${mpUrl}/data-deletions/v3.0/task-a?token=[REDACTED]`);
     expect(r.stdout).toContain(`DELETE ${mpUrl}/data-deletions/v3.0/task-b?token=[REDACTED]`);
     expect(sandbox.stats().requests).toBe(before);
