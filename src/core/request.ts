@@ -73,6 +73,21 @@ export async function execute<T>(
   });
 }
 
+/** A 2xx whose body lacks what the operation needs: a vendor-side problem, reported with status and (redacted) body. */
+export function unusableResponse(
+  transport: Transport,
+  op: Operation,
+  success: Success<unknown>,
+  what: string,
+): ApiStatusError {
+  return new ApiStatusError(`${op.vendor} ${op.operation}: ${what}`, {
+    ...op,
+    status: success.response.status,
+    body: transport.redactor.value(success.data),
+    requestId: requestIdOf(success.response.headers),
+  });
+}
+
 const REQUEST_ID_HEADERS = ['x-request-id', 'x-lp-request-id', 'request-id', 'x-amzn-requestid', 'x-correlation-id'];
 
 function requestIdOf(headers: Headers): string | undefined {

@@ -2,10 +2,8 @@
  * Finds the Personal Data Deletion host through LivePerson's Domain API (service `rtbf`). LivePerson asks clients
  * not to hard-code these hosts, so it is looked up once per client and cached; a failed lookup is not cached.
  */
-import * as guard from '../core/guards.js';
 import { outgoing } from '../core/openapi-client.js';
-import type { CallOptions } from '../core/request.js';
-import { execute } from '../core/request.js';
+import { type CallOptions, execute, unusableResponse } from '../core/request.js';
 import type { Transport } from '../core/transport.js';
 
 export const DEFAULT_DOMAIN_API = 'https://api.liveperson.net';
@@ -17,7 +15,7 @@ export function createDomainResolver(transport: Transport, domainApiBaseUrl: str
 
   async function lookup(options?: CallOptions): Promise<string> {
     const url = `${domainApiBaseUrl}/api/account/${encodeURIComponent(siteId)}/service/rtbf/baseURI.json?version=1.0`;
-    const { data } = await execute<unknown>(transport, op, options, async (fetch) => {
+    const found = await execute<unknown>(transport, op, options, async (fetch) => {
       const response = await fetch(outgoing(url, { headers: { accept: 'application/json' } }));
       const text = await response.text();
       let parsed: unknown = text;
@@ -27,10 +25,10 @@ export function createDomainResolver(transport: Transport, domainApiBaseUrl: str
       return response.ok ? { data: parsed, response } : { error: parsed, response };
     });
     // Single-service shape {service, account, baseURI}; all-services shape {baseURIs: [...]} also accepted.
-    const d = data as { baseURI?: unknown; baseURIs?: { service?: unknown; baseURI?: unknown }[] } | undefined;
+    const d = found.data as { baseURI?: unknown; baseURIs?: { service?: unknown; baseURI?: unknown }[] } | undefined;
     const host = d?.baseURI ?? d?.baseURIs?.find((b) => b.service === 'rtbf')?.baseURI;
     if (typeof host !== 'string' || !HOST.test(host)) {
-      throw guard.invalid(op, 'the Domain API returned no usable host for service rtbf');
+      throw unusableResponse(transport, op, found, 'the Domain API returned no usable host for service rtbf');
     }
     return `https://${host}`;
   }

@@ -8,7 +8,7 @@ import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
-import { type CallOptions, execute } from '../core/request.js';
+import { type CallOptions, execute, type Operation, type Success, unusableResponse } from '../core/request.js';
 import { type ClientOptions, type RateLimitOptions, sharedLimiter, Transport } from '../core/transport.js';
 
 export type MixpanelRegion = 'us' | 'eu' | 'in';
@@ -159,13 +159,14 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     });
   }
 
-  function taskIdOf(data: unknown, op: { vendor: 'mixpanel'; operation: string }): string {
+  function taskCreated(created: Success<unknown>, op: Operation): MixpanelTaskCreated {
     // Spec: results.task_id; prose docs: results[0].tracking_id. Accept both.
-    const results = (data as { results?: unknown } | undefined)?.results;
+    const results = (created.data as { results?: unknown } | undefined)?.results;
     const first = Array.isArray(results) ? (results[0] as Results) : (results as Results);
-    const id = str(first?.task_id) ?? str(first?.tracking_id);
-    if (!id) throw guard.invalid(op, 'the vendor accepted the request but returned no task id');
-    return id;
+    const taskId = str(first?.task_id) ?? str(first?.tracking_id);
+    if (!taskId)
+      throw unusableResponse(transport, op, created, 'the vendor accepted the request but returned no task id');
+    return { taskId, raw: redactor.value(created.data) };
   }
 
   async function createDeletion(
@@ -178,10 +179,10 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
       'GDPR',
       'CCPA',
     ] as const);
-    const { data } = await execute(transport, op, { ...options, idempotent: false }, (fetch) =>
+    const created = await execute(transport, op, { ...options, idempotent: false }, (fetch) =>
       api.POST('/data-deletions/v3.0', { params: { query: token }, body: { distinct_ids, compliance_type }, fetch }),
     );
-    return { taskId: taskIdOf(data, op), raw: redactor.value(data) };
+    return taskCreated(created, op);
   }
 
   async function createRetrieval(
@@ -201,10 +202,10 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     const body = disclosure_type
       ? { distinct_ids, compliance_type, disclosure_type }
       : { distinct_ids, compliance_type };
-    const { data } = await execute(transport, op, { ...options, idempotent: false }, (fetch) =>
+    const created = await execute(transport, op, { ...options, idempotent: false }, (fetch) =>
       api.POST('/data-retrievals/v3.0', { params: { query: token }, body, fetch }),
     );
-    return { taskId: taskIdOf(data, op), raw: redactor.value(data) };
+    return taskCreated(created, op);
   }
 
   async function getRetrieval(trackingId: string, options?: CallOptions): Promise<MixpanelRetrieval> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLivePersonClient } from '../../src/index.js';
+import { ApiStatusError, createLivePersonClient, InvalidInputError } from '../../src/index.js';
 import { scriptedServer, sendJson } from '../helpers/http-server.js';
 
 describe('LivePerson domain discovery (Domain API, service rtbf)', () => {
@@ -56,7 +56,12 @@ describe('LivePerson domain discovery (Domain API, service rtbf)', () => {
       maxRetries: 0,
     });
     await expect(lp.getDeletionRequest('5')).rejects.toThrow(/HTTP 503/);
-    await expect(lp.getDeletionRequest('5')).rejects.toThrow(/no usable host/);
+    const unusable = await lp.getDeletionRequest('5').catch((e: unknown) => e);
+    expect((unusable as Error).message).toMatch(/no usable host/);
+    // a vendor-side problem, not the caller's input
+    expect(unusable).toBeInstanceOf(ApiStatusError);
+    expect(unusable).not.toBeInstanceOf(InvalidInputError);
+    expect(unusable).toMatchObject({ status: 200, body: { baseURI: 'evil.example/path?x' } });
     await expect(lp.getDeletionRequest('5')).resolves.toMatchObject({ status: 'DONE' });
     expect(seenVendor).toEqual(['https://lo.data-mng.liveperson.net/api/account/92186583/personal-data-deletion/5']);
   });

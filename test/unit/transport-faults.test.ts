@@ -12,6 +12,7 @@ import {
   ConnectionError,
   createLivePersonClient,
   createMixpanelClient,
+  InvalidInputError,
   MonthlyQuotaError,
   RateLimitError,
   type RequestLogEntry,
@@ -190,6 +191,16 @@ describe('retries', () => {
     });
     const { mp } = mixpanelAt(srv.url);
     await expect(mp.getDeletion('t')).rejects.toThrow(/response could not be read/);
+  });
+
+  it('a 201 without a task id is an ApiStatusError carrying the body, not an input error', async () => {
+    const srv = await scriptedServer((_req, res) => sendJson(res, 201, { status: 'ok', results: {} }));
+    const { mp } = mixpanelAt(srv.url);
+    const err = await mp.createDeletion({ distinctIds: ['u1'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiStatusError);
+    expect(err).not.toBeInstanceOf(InvalidInputError);
+    expect(err).toMatchObject({ status: 201, body: { status: 'ok', results: {} } });
+    expect((err as Error).message).toMatch(/returned no task id/);
   });
 
   it('sends a User-Agent naming the package and version', async () => {
