@@ -136,8 +136,9 @@ export function sharedLimiter(key: string, limit: RateLimitOptions | false | und
   let limiter = limiters.get(fullKey);
   if (!limiter) {
     // Evenly spaced starts (one per intervalMs/requests, sliding window): never a burst that a vendor's own window,
-    // seeing arrivals shifted by network jitter, could count as too many.
-    limiter = new PQueue({ intervalCap: 1, interval: limit.intervalMs / limit.requests, strict: true });
+    // seeing arrivals shifted by network jitter, could count as too many. p-queue times with Date.now(), whose 1 ms
+    // steps let two starts come up to 1 ms closer than the spacing; the extra millisecond rules that out.
+    limiter = new PQueue({ intervalCap: 1, interval: limit.intervalMs / limit.requests + 1, strict: true });
     limiters.set(fullKey, limiter);
   }
   return limiter;
