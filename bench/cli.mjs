@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../dist/src/sandbox/server.js';
 
-const BIN = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
+const BIN = new URL('../dist/src/cli/bin.js', import.meta.url).pathname;
 const PEAK = new URL('./peak-rss.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'pd-bench-'));
 

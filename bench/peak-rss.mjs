@@ -2,9 +2,5 @@
 import { writeSync } from 'node:fs';
 
 process.on('exit', () => writeSync(3, `${process.resourceUsage().maxRSS * 1024}\n`));
-process.argv = [
-  process.argv[0],
-  new URL('../dist/src/cli/main.js', import.meta.url).pathname,
-  ...process.argv.slice(2),
-];
-await import('../dist/src/cli/main.js');
+process.argv = [process.argv[0], new URL('../dist/src/cli/bin.js', import.meta.url).pathname, ...process.argv.slice(2)];
+await import('../dist/src/cli/bin.js');

@@ -74,7 +74,7 @@ writeFileSync(
   ].join('\n'),
 );
 console.log(`$ privacy-deletions cancel --input ${input}\n`);
-const cli = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'cancel', '--input', input], {
+const cli = spawn(process.execPath, [join(root, 'dist/src/cli/bin.js'), 'cancel', '--input', input], {
   env,
   stdio: 'inherit',
 });

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** privacy-deletions command line: cancel, status, list, create, sandbox. Exit codes: 0 ok, 1 not all ok, 2 usage. */
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -333,5 +332,3 @@ export async function main(argv = process.argv): Promise<number> {
     return 1;
   }
 }
-
-process.exitCode = await main();

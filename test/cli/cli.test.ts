@@ -1,5 +1,5 @@
 /**
- * The real built binary (dist/src/cli/main.js) in real processes, against the stateful sandbox reached through
+ * The real built binary (dist/src/cli/bin.js) in real processes, against the stateful sandbox reached through
  * `prism proxy --errors`, so any drift between the sandbox and the specs fails these tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ import { startPrism } from '../../scripts/prism.mjs';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const BIN = join(root, 'dist/src/cli/main.js');
+const BIN = join(root, 'dist/src/cli/bin.js');
 const DAY = 86_400_000;
 const ENV = {
   MIXPANEL_PROJECT_TOKEN: 'cli-project-token-0c1d2e',
