@@ -4,7 +4,7 @@
  */
 import { PrivacyApiError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
-import { LIVEPERSON_STATUS_RULES, livePersonStatus } from '../liveperson/client.js';
+import { LIVEPERSON_STATUS_RULES } from '../liveperson/client.js';
 import { MIXPANEL_STATUS_RULES } from '../mixpanel/client.js';
 import type { clientPool } from './clients.js';
 import type { CliVendor, InputItem } from './input.js';
@@ -44,11 +44,6 @@ export interface RunOptions {
   concurrency: number;
   redactor: Redactor;
   onReceipt: (r: Receipt) => void;
-}
-
-async function readStatus(clients: RunOptions['clients'], vendor: CliVendor, id: string): Promise<string> {
-  if (vendor === 'mixpanel') return (await clients.mixpanel().getDeletion(id)).status;
-  return livePersonStatus(await clients.liveperson().getDeletionRequest(id));
 }
 
 async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
@@ -98,7 +93,8 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
         at: at(),
       };
     } else {
-      o.journal?.write({ event: 'queued', vendor, id: key, line: item.line });
+      // 'queued' is made durable by the fsync of 'sent' right after it (same file): one fsync per step that matters.
+      o.journal?.write({ event: 'queued', vendor, id: key, line: item.line }, { sync: false });
       o.journal?.write({ event: 'sent', vendor, id: key, line: item.line });
       const result =
         vendor === 'mixpanel'
@@ -120,7 +116,7 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
     if (receipt.outcome === 'cancelled') {
       if (!o.verify) receipt.verified = 'skipped';
       else {
-        const status = await readStatus(o.clients, vendor, requestId);
+        const { status } = await o.clients.readStatus(vendor, requestId);
         receipt.verifiedStatus = status;
         receipt.verified = CONFIRMING[vendor].includes(status);
         if (!receipt.verified) {

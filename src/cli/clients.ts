@@ -1,7 +1,12 @@
 /** Builds SDK clients from flags and environment. Secrets come only from the environment, never from flags. */
 import { InvalidInputError } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
-import { createLivePersonClient, type LivePersonAuth, type LivePersonClient } from '../liveperson/client.js';
+import {
+  createLivePersonClient,
+  type LivePersonAuth,
+  type LivePersonClient,
+  livePersonStatus,
+} from '../liveperson/client.js';
 import { createMixpanelClient, type MixpanelClient, type MixpanelRegion } from '../mixpanel/client.js';
 import type { CliVendor } from './input.js';
 
@@ -132,6 +137,15 @@ export function clientPool(flags: ConnectionFlags) {
     },
     for(vendor: CliVendor) {
       return vendor === 'mixpanel' ? this.mixpanel() : this.liveperson();
+    },
+    /** The vendor's status word for one request, with the record it came from. */
+    async readStatus(vendor: CliVendor, id: string): Promise<{ status: string; record: unknown }> {
+      if (vendor === 'mixpanel') {
+        const deletion = await this.mixpanel().getDeletion(id);
+        return { status: deletion.status, record: deletion };
+      }
+      const request = await this.liveperson().getDeletionRequest(id);
+      return { status: livePersonStatus(request), record: request };
     },
   };
 }

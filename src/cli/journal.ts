@@ -36,9 +36,10 @@ export class Journal {
       : id;
   }
 
-  write(record: Omit<JournalRecord, 'at'>): void {
+  /** Appends a record; with `sync` (the default) it is on disk before this returns. */
+  write(record: Omit<JournalRecord, 'at'>, { sync = true }: { sync?: boolean } = {}): void {
     writeSync(this.#fd, `${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
-    fsyncSync(this.#fd);
+    if (sync) fsyncSync(this.#fd);
   }
 
   close(): void {

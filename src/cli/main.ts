@@ -214,13 +214,11 @@ export function buildProgram(): Command {
       const vendor = needVendor(o);
       const clients = clientPool(flagsOf(o));
       for (const id of ids) {
-        const result =
-          vendor === 'mixpanel'
-            ? await clients.mixpanel().getDeletion(id)
-            : await clients.liveperson().getDeletionRequest(id);
-        const status = 'status' in result ? result.status : undefined;
+        const { status, record } = await clients.readStatus(vendor, id);
         process.stdout.write(
-          o.json ? `${JSON.stringify({ vendor, requestId: id, status, result })}\n` : `${vendor} ${id} ${status}\n`,
+          o.json
+            ? `${JSON.stringify({ vendor, requestId: id, status, result: record })}\n`
+            : `${vendor} ${id} ${status}\n`,
         );
       }
     });

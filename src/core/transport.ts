@@ -145,12 +145,10 @@ export function sharedLimiter(key: string, limit: RateLimitOptions | false | und
 }
 
 export class Transport {
-  readonly vendor: Vendor;
   readonly redactor: Redactor;
   readonly #config: TransportConfig;
 
   constructor(config: TransportConfig) {
-    this.vendor = config.vendor;
     this.redactor = config.redactor;
     this.#config = config;
   }

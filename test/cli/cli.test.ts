@@ -207,6 +207,22 @@ describe('privacy-deletions CLI', () => {
     expect(jsonLines(created.stdout)[0]).toMatchObject({ vendor: 'liveperson' });
   });
 
+  it('status and list show the vendor status words', async () => {
+    const [mp] = sandbox.seed('mixpanel', 1, 1.5 * DAY);
+    const [lp] = sandbox.seed('liveperson', 1);
+    const a = await cli(['status', '--vendor', 'mixpanel', mp as string]);
+    expect(a.code).toBe(0);
+    expect(a.stdout.trim()).toBe(`mixpanel ${mp} STARTED`);
+    const b = await cli(['status', '--vendor', 'liveperson', lp as string, '--json']);
+    expect(jsonLines(b.stdout)[0]).toMatchObject({ vendor: 'liveperson', requestId: lp, status: 'NOT_STARTED' });
+    const list = await cli(['list', '--status', 'NOT_STARTED', '--json']);
+    expect(list.code).toBe(0);
+    const listed = jsonLines(list.stdout);
+    expect(listed.some((r) => String(r.request_id) === lp)).toBe(true);
+    expect(listed.every((r) => r.status === 'NOT_STARTED')).toBe(true);
+    expectNoSecrets(a.stdout, a.stderr, b.stdout, list.stdout);
+  });
+
   it('--hash-ids keeps request ids out of the journal', async () => {
     const ids = sandbox.seed('liveperson', 3);
     const journal = join(dir, 'hashed.jsonl');
