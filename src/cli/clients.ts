@@ -32,7 +32,7 @@ const env = (name: string) => {
   return v && v.trim() !== '' ? v : undefined;
 };
 
-export function secretsFromEnv(): string[] {
+function secretsFromEnv(): string[] {
   return [
     'MIXPANEL_PROJECT_TOKEN',
     'MIXPANEL_OAUTH_TOKEN',

@@ -33,12 +33,12 @@ export interface RefusalRules {
 }
 
 /** Refusals are the 4xx answers that mean "this request cannot be cancelled"; auth, quota and 5xx are not. */
-export function isCancelRefusal(err: unknown): err is ApiStatusError {
+function isCancelRefusal(err: unknown): err is ApiStatusError {
   if (err instanceof NotFoundError || err instanceof ConflictError || err instanceof BadRequestError) return true;
   return err instanceof ApiStatusError && (err.status === 405 || err.status === 410);
 }
 
-export function outcomeFromStatus(
+function outcomeFromStatus(
   rules: RefusalRules,
   status: string | undefined,
 ): Exclude<CancelOutcome, 'cancelled'> | undefined {

@@ -59,5 +59,3 @@ export class Redactor {
     return out;
   }
 }
-
-export const REDACTED_MARK = REDACTED;

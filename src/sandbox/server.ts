@@ -25,6 +25,8 @@ export interface SandboxOptions {
   mixpanelTimeline?: { stagingAfterMs: number; startedAfterMs: number; successAfterMs: number };
   /** LivePerson: request turns final after (default 5 days), done after (default 6 days). */
   livePersonTimeline?: { finalAfterMs: number; doneAfterMs: number };
+  /** Keep `METHOD path` of every vendor request in `log` (tests; off by default so a long-running sandbox stays small). */
+  recordRequests?: boolean;
 }
 
 interface MixpanelTask {
@@ -52,7 +54,7 @@ export interface Sandbox {
   advance(ms: number): void;
   seed(vendor: 'mixpanel' | 'liveperson', count: number, ageMs?: number, siteId?: string): string[];
   stats(): { requests: number; mixpanel429: number; livePerson429: number };
-  /** `METHOD path` of every vendor request received, in order. */
+  /** `METHOD path` of every vendor request received, in order (with `recordRequests`). */
   log: string[];
   close(): Promise<void>;
 }
@@ -264,7 +266,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const log: string[] = [];
   const server = createServer(async (req, res) => {
     counters.requests++;
-    if (!req.url?.startsWith('/_sandbox/')) log.push(`${req.method} ${req.url?.split('?')[0]}`);
+    if (options.recordRequests && !req.url?.startsWith('/_sandbox/')) log.push(`${req.method} ${req.url?.split('?')[0]}`);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: unknown;

@@ -26,7 +26,7 @@ let lpUrl = '';
 const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000 });
+  sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000, recordRequests: true });
   const mp = await startPrism('proxy', 'generated/mixpanel.openapi.yaml', `${sandbox.url}/mixpanel`);
   const lp = await startPrism(
     'proxy',
