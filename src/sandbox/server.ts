@@ -266,7 +266,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const log: string[] = [];
   const server = createServer(async (req, res) => {
     counters.requests++;
-    if (options.recordRequests && !req.url?.startsWith('/_sandbox/')) log.push(`${req.method} ${req.url?.split('?')[0]}`);
+    if (options.recordRequests && !req.url?.startsWith('/_sandbox/'))
+      log.push(`${req.method} ${req.url?.split('?')[0]}`);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: unknown;
