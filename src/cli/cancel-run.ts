@@ -2,7 +2,7 @@
  * Runs cancellations for a stream of items: bounded concurrency, journal per state change, verification read after
  * an accepted cancel, and one receipt per item. Rate limits are the SDK's (shared per Mixpanel project token).
  */
-import { PrivacyApiError } from '../core/errors.js';
+import { AuthenticationError, MonthlyQuotaError, PermissionDeniedError, PrivacyApiError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
 import { LIVEPERSON_STATUS_RULES } from '../liveperson/client.js';
 import { MIXPANEL_STATUS_RULES } from '../mixpanel/client.js';
@@ -26,10 +26,30 @@ export interface Receipt {
   error?: string | undefined;
   /** The outcome comes from the journal of an earlier run (--resume). */
   resumed?: boolean;
+  /** Nothing was sent for this request: the vendor had already refused the whole run (credentials, quota). */
+  notSent?: boolean;
   at: string;
 }
 
 export const SUCCESS_OUTCOMES: readonly ReceiptOutcome[] = ['cancelled', 'already_cancelled'];
+/** Outcomes the vendor decided: --resume never sends these again. `failed` and `unconfirmed` are retried. */
+export const TERMINAL_OUTCOMES: readonly ReceiptOutcome[] = ['cancelled', 'already_cancelled', 'too_late', 'not_found'];
+
+/**
+ * Errors that will recur for every later request to the same vendor in this run: bad or under-privileged
+ * credentials, and LivePerson's monthly quota. After one, the run stops sending to that vendor (each further
+ * request would fail the same way, and at LivePerson would only burn quota) and reports the rest as not sent.
+ */
+function haltsVendor(err: unknown): err is PrivacyApiError {
+  return err instanceof AuthenticationError || err instanceof PermissionDeniedError || err instanceof MonthlyQuotaError;
+}
+
+/** Why a vendor was halted: the first run-wide error and the line that met it. */
+export interface VendorHalt {
+  error: string;
+  line: number | undefined;
+  requestId: string;
+}
 /** The statuses that confirm a cancel are the ones that, after a refusal, mean it was already cancelled. */
 const CONFIRMING: Record<CliVendor, readonly string[]> = {
   mixpanel: MIXPANEL_STATUS_RULES.alreadyCancelled,
@@ -44,6 +64,8 @@ export interface RunOptions {
   concurrency: number;
   redactor: Redactor;
   onReceipt: (r: Receipt) => void;
+  /** Filled in by the run: vendors it stopped sending to, and why. */
+  halted?: Map<CliVendor, VendorHalt>;
 }
 
 async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
@@ -51,7 +73,7 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
   const key = o.journal?.key(vendor, requestId) ?? requestId;
   const at = () => new Date().toISOString();
   const previous = o.resume?.final.get(`${vendor}:${key}`);
-  if (previous) {
+  if (previous && TERMINAL_OUTCOMES.includes(previous.outcome as ReceiptOutcome)) {
     return {
       line: item.line,
       vendor,
@@ -76,14 +98,28 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       ...(r.httpStatus ? { httpStatus: r.httpStatus } : {}),
       ...(r.verified === undefined ? {} : { verified: r.verified }),
       ...(r.error ? { error: r.error } : {}),
+      ...(r.notSent ? { notSent: true } : {}),
     });
     return r;
   };
+  const halt = o.halted?.get(vendor);
+  if (halt) {
+    return finish({
+      line: item.line,
+      vendor,
+      requestId,
+      outcome: 'failed',
+      detail: `not sent: ${vendor} refused an earlier request of this run (${halt.line === undefined ? halt.requestId : `line ${halt.line}`}) with ${halt.error}; fix that and run again with --resume`,
+      error: halt.error,
+      notSent: true,
+      at: at(),
+    });
+  }
   let receipt: Receipt;
+  // Accepted in an earlier run (its verification died or did not confirm): only verify now, never re-send.
   const alreadyAccepted = o.resume?.accepted.has(`${vendor}:${key}`) ?? false;
   try {
     if (alreadyAccepted) {
-      // The vendor accepted this cancel in an earlier run that died before verifying: only verify now.
       receipt = {
         line: item.line,
         vendor,
@@ -127,6 +163,8 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
     }
   } catch (err) {
     const e = err instanceof PrivacyApiError ? err : undefined;
+    if (haltsVendor(err) && o.halted && !o.halted.has(vendor))
+      o.halted.set(vendor, { error: err.name, line: item.line, requestId });
     receipt = {
       line: item.line,
       vendor,

@@ -19,6 +19,7 @@ export interface JournalRecord {
   httpStatus?: number;
   verified?: boolean | 'skipped';
   error?: string;
+  notSent?: boolean;
 }
 
 export class Journal {
@@ -48,9 +49,9 @@ export class Journal {
 }
 
 export interface JournalState {
-  /** vendor:key → the final record. */
+  /** vendor:key → the latest final record (a retried `failed` one is replaced by the retry's). */
   final: Map<string, JournalRecord>;
-  /** vendor:key of cancels the vendor accepted but whose verification did not finish. */
+  /** vendor:key of cancels the vendor accepted in any run (a resume verifies these instead of re-sending). */
   accepted: Set<string>;
 }
 

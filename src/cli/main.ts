@@ -5,7 +5,7 @@ import { ConnectionError } from '../core/errors.js';
 import { PACKAGE_VERSION } from '../core/version.js';
 import { LIVEPERSON_DELETION_TYPES } from '../liveperson/client.js';
 import { startSandbox } from '../sandbox/server.js';
-import { type Receipt, runCancellations, SUCCESS_OUTCOMES } from './cancel-run.js';
+import { type Receipt, runCancellations, SUCCESS_OUTCOMES, type VendorHalt } from './cancel-run.js';
 import { type ConnectionFlags, clientPool, cliRedactor, UsageError } from './clients.js';
 import { type CliVendor, checkId, type InputItem, isProblem, readInput, VENDORS } from './input.js';
 import { Journal, readJournal } from './journal.js';
@@ -79,16 +79,22 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
   let source: () => AsyncIterable<InputItem>;
   const vendorsUsed = new Set<CliVendor>();
   if (input) {
-    // First pass: validate the whole file before anything is sent.
+    // First pass: validate the whole file before anything is sent, and find repeated requests.
     const problems: { line: number; message: string }[] = [];
-    let valid = 0;
+    const firstLine = new Map<string, number>();
+    const repeats = new Map<number, number>(); // line → the earlier line with the same vendor and id
     for await (const x of readInput(input)) {
       if (isProblem(x)) problems.push(x);
       else {
-        valid++;
+        const key = `${x.vendor}\n${x.requestId}`;
+        const first = firstLine.get(key);
+        if (first === undefined) firstLine.set(key, x.line ?? 0);
+        else repeats.set(x.line ?? 0, first);
         vendorsUsed.add(x.vendor);
       }
     }
+    const valid = firstLine.size;
+    firstLine.clear();
     if (problems.length) {
       for (const p of problems.slice(0, 50)) process.stderr.write(`${input}:${p.line}: ${p.message}\n`);
       if (problems.length > 50) process.stderr.write(`… and ${problems.length - 50} more invalid lines\n`);
@@ -100,20 +106,30 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
       }
       process.stderr.write(`skipping ${problems.length} invalid line(s) (--skip-invalid)\n`);
     }
+    if (repeats.size) {
+      const shown = [...repeats].slice(0, 20);
+      for (const [line, first] of shown)
+        process.stderr.write(`${input}:${line}: same request as line ${first}; sent once, reported on line ${first}\n`);
+      if (repeats.size > shown.length)
+        process.stderr.write(`… and ${repeats.size - shown.length} more repeated lines\n`);
+    }
     total = valid;
     source = async function* () {
-      for await (const x of readInput(input)) if (!isProblem(x)) yield x;
+      for await (const x of readInput(input)) if (!isProblem(x) && !repeats.has(x.line ?? 0)) yield x;
     };
   } else {
     const vendor = needVendor(o);
     vendorsUsed.add(vendor);
-    const items = ids.map((id): InputItem => {
+    const checked = ids.map((id): string => {
       try {
-        return { vendor, requestId: checkId(vendor, id) };
+        return checkId(vendor, id);
       } catch (err) {
         throw new UsageError(`request id ${JSON.stringify(id)}: ${(err as Error).message.replace(/^\w+ input: /, '')}`);
       }
     });
+    const items = [...new Set(checked)].map((requestId): InputItem => ({ vendor, requestId }));
+    if (items.length < checked.length)
+      process.stderr.write(`${checked.length - items.length} repeated request id(s) will be sent once\n`);
     total = items.length;
     source = async function* () {
       yield* items;
@@ -149,6 +165,7 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
   const resume = o.resume ? readJournal(o.journal as string) : undefined;
   const reporter = createReporter({ json: Boolean(o.json), total });
   const counts = new Map<string, number>();
+  const halted = new Map<CliVendor, VendorHalt>();
   let allOk = true;
   try {
     await runCancellations(source(), {
@@ -158,6 +175,7 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
       verify: o.verify !== false,
       concurrency: o.concurrency as number,
       redactor,
+      halted,
       onReceipt: (r: Receipt) => {
         counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
         if (!SUCCESS_OUTCOMES.includes(r.outcome)) allOk = false;
@@ -170,6 +188,13 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
   }
   const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
   process.stderr.write(`${summary || 'nothing to do'}\n`);
+  for (const [vendor, h] of halted) {
+    const where = h.line === undefined ? `request ${h.requestId}` : `line ${h.line}`;
+    process.stderr.write(
+      `${vendor}: stopped sending after ${h.error} at ${where}; the remaining ${vendor} requests were not sent.` +
+        `${o.journal ? ' Fix the cause and run again with --resume.' : ''}\n`,
+    );
+  }
   return allOk ? 0 : 1;
 }
 
@@ -200,7 +225,10 @@ export function buildProgram(): Command {
     .option('--no-verify', 'do not re-read the status after an accepted cancel')
     .option('--json', 'one JSON object per result on stdout')
     .option('--journal <path>', 'append every state change here (fsynced), for audit and --resume')
-    .option('--resume', 'skip requests already final in the journal')
+    .option(
+      '--resume',
+      'with --journal: skip requests the vendor already decided; retry failed ones, re-verify accepted ones',
+    )
     .option('--hash-ids', 'write salted hashes instead of request ids to the journal')
     .option('--hash-salt <salt>', 'salt for --hash-ids (or env PRIVACY_DELETIONS_HASH_SALT)')
     .option('--dry-run', 'print the requests that would be sent, send nothing')

@@ -5,7 +5,9 @@
  *   409 when a distinct id is already in a running task; 429 above the configured requests per second per project.
  * - LivePerson (under /liveperson): NOT_STARTED until the request turns final (5 days by default) → IN_PROGRESS → DONE;
  *   cancel before that → CANCELED, after → 409; unknown → 404; monthly quota → 429.
- * Control endpoints under /_sandbox: GET state, POST clock {advanceMs}, POST seed {vendor, count, ageMs}.
+ * Both answer 401 to a credential revoked with `revoke` (a Mixpanel OAuth token expires after a year; keys get revoked).
+ * Control endpoints under /_sandbox: GET state, POST clock {advanceMs}, POST seed {vendor, count, ageMs},
+ * POST revoke {credential}.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -54,6 +56,8 @@ export interface Sandbox {
   advance(ms: number): void;
   seed(vendor: 'mixpanel' | 'liveperson', count: number, ageMs?: number, siteId?: string): string[];
   stats(): { requests: number; mixpanel429: number; livePerson429: number };
+  /** From now on, requests bearing this Mixpanel OAuth token or LivePerson bearer token get 401. */
+  revoke(credential: string): void;
   /** `METHOD path` of every vendor request received, in order (with `recordRequests`). */
   log: string[];
   close(): Promise<void>;
@@ -72,6 +76,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const lpMonthCount = new Map<string, number>();
   const mpBuckets = new Map<string, { tokens: number; at: number }>();
   const counters = { requests: 0, mixpanel429: 0, livePerson429: 0 };
+  const revoked = new Set<string>();
+  const isRevoked = (req: IncomingMessage) => revoked.has((req.headers.authorization ?? '').replace(/^Bearer /, ''));
 
   const mpStatus = (t: MixpanelTask): string => {
     if (t.revoked) return 'REVOKED';
@@ -128,6 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '') || !token) {
       return send(res, 401, { status: 'error', error: 'missing OAuth token or project token' });
     }
+    if (isRevoked(req)) return send(res, 401, { status: 'error', error: 'OAuth token expired or revoked' });
     // Token bucket per project token: `mpRps` per second, bursts up to one second's worth.
     const t = performance.now();
     const bucket = mpBuckets.get(token) ?? { tokens: mpRps, at: t };
@@ -205,7 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   function liveperson(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
-    if (!/^(Bearer|OAuth) \S+/.test(req.headers.authorization ?? ''))
+    if (!/^(Bearer|OAuth) \S+/.test(req.headers.authorization ?? '') || isRevoked(req))
       return send(res, 401, { message: 'unauthorized' });
     const path = url.pathname.replace(/^\/liveperson/, '');
     const m = /^\/api\/account\/([a-zA-Z0-9_]{1,20})\/personal-data-deletion(?:\/(\d+))?(\/cancel)?$/.exec(path);
@@ -258,6 +265,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
       return send(res, 200, { ids });
     }
+    if (url.pathname === '/_sandbox/revoke' && req.method === 'POST') {
+      sandbox.revoke(String(b.credential ?? ''));
+      return send(res, 200, { revoked: revoked.size });
+    }
     if (url.pathname === '/_sandbox/state' && req.method === 'GET')
       return send(res, 200, { now: iso(now()), ...sandbox.stats() });
     return send(res, 404, { message: 'no such control route' });
@@ -300,6 +311,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           : String(newLivePersonRequest(siteId, JSON.stringify({ consumer: [`seed-${i}`] }), now() - ageMs).id),
       ),
     stats: () => ({ ...counters }),
+    revoke: (credential) => {
+      if (credential) revoked.add(credential);
+    },
     log,
     close: () =>
       new Promise<void>((r) => {

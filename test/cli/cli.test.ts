@@ -244,6 +244,72 @@ describe('privacy-deletions CLI', () => {
     expect(text).not.toContain('pepper-123');
   });
 
+  it('repeated requests in the input are sent once and named with their lines', async () => {
+    const [a, b] = sandbox.seed('mixpanel', 2);
+    const input = join(dir, 'repeats.csv');
+    writeFileSync(input, [`mixpanel,${a}`, `mixpanel,${b}`, `mixpanel,${a}`, `MIXPANEL, ${a}`].join('\n'));
+    const r = await cli(['cancel', '--input', input, '--json', ...FAST]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${input}:3: same request as line 1`);
+    expect(r.stderr).toContain(`${input}:4: same request as line 1`);
+    const results = jsonLines(r.stdout);
+    expect(results.map((x) => [x.line, x.outcome])).toEqual(
+      expect.arrayContaining([
+        [1, 'cancelled'],
+        [2, 'cancelled'],
+      ]),
+    );
+    expect(results).toHaveLength(2);
+    expect(sandbox.log.filter((l) => l === `DELETE /mixpanel/data-deletions/v3.0/${a}`)).toHaveLength(1);
+    const [c] = sandbox.seed('liveperson', 1);
+    const args = await cli(['cancel', '--vendor', 'liveperson', c as string, c as string, '--json']);
+    expect(jsonLines(args.stdout)).toHaveLength(1);
+    expect(args.stderr).toContain('1 repeated request id(s) will be sent once');
+  });
+
+  it('an expired token stops that vendor after its first 401; the other vendor goes on; --resume retries the rest', async () => {
+    const expired = 'cli-expired-oauth-7e6f5d';
+    sandbox.revoke(expired);
+    const mp = sandbox.seed('mixpanel', 40);
+    const lp = sandbox.seed('liveperson', 10);
+    const input = join(dir, 'expired.csv');
+    const rows = mp.flatMap((id, i) => [`mixpanel,${id}`, ...(i < lp.length ? [`liveperson,${lp[i]}`] : [])]);
+    writeFileSync(input, rows.join('\n'));
+    const journal = join(dir, 'expired.jsonl');
+    const deletesOf = (ids: string[]) =>
+      sandbox.log.filter((l) => ids.some((id) => l === `DELETE /mixpanel/data-deletions/v3.0/${id}`)).length;
+
+    const first = await cli(['cancel', '--input', input, '--json', '--journal', journal, ...FAST], {
+      env: { MIXPANEL_OAUTH_TOKEN: expired },
+    });
+    expect(first.code).toBe(1);
+    const results = jsonLines(first.stdout);
+    const mpResults = results.filter((x) => x.vendor === 'mixpanel');
+    expect(mpResults).toHaveLength(40);
+    expect(mpResults.every((x) => x.outcome === 'failed' && x.error === 'AuthenticationError')).toBe(true);
+    // at most the requests already in flight when the first 401 came back (concurrency 16) reached the vendor
+    expect(deletesOf(mp)).toBeLessThanOrEqual(16);
+    expect(mpResults.filter((x) => x.notSent === true).length).toBe(40 - deletesOf(mp));
+    expect(results.filter((x) => x.vendor === 'liveperson').every((x) => x.outcome === 'cancelled')).toBe(true);
+    expect(first.stderr).toMatch(/mixpanel: stopped sending after AuthenticationError at line \d+/);
+    expectNoSecrets(first.stdout, first.stderr, readFileSync(journal, 'utf8'));
+    for (const t of [first.stdout, first.stderr, readFileSync(journal, 'utf8')]) expect(t).not.toContain(expired);
+
+    // a new token: --resume re-sends what failed, keeps what the vendor decided
+    const second = await cli(['cancel', '--input', input, '--json', '--journal', journal, '--resume', ...FAST]);
+    expect(second.code).toBe(0);
+    const again = jsonLines(second.stdout);
+    expect(again).toHaveLength(50);
+    expect(again.filter((x) => x.vendor === 'mixpanel').every((x) => x.outcome === 'cancelled' && !x.resumed)).toBe(
+      true,
+    );
+    expect(again.filter((x) => x.vendor === 'liveperson').every((x) => x.resumed === true)).toBe(true);
+    const lpCancels = sandbox.log.filter((l) =>
+      lp.some((id) => l === `POST /liveperson/api/account/92186583/personal-data-deletion/${id}/cancel`),
+    );
+    expect(lpCancels).toHaveLength(10); // none sent twice
+  }, 60_000);
+
   it('crash: SIGKILL mid-run, then --resume: one final outcome per id, no confirmed cancel sent twice', async () => {
     const mp = sandbox.seed('mixpanel', 150);
     const lp = sandbox.seed('liveperson', 150);
