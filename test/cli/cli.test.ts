@@ -68,6 +68,22 @@ function cli(
     child.on('close', (code) => res({ code, stdout, stderr }));
   });
 }
+/** Runs the CLI on a real pseudo-terminal (util-linux `script`), typing `typed` at it. */
+function cliOnTerminal(args: string[], typed: string): Promise<Run> {
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  return new Promise((res) => {
+    const child = spawn('script', ['-qec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', ...ENV, MIXPANEL_BASE_URL: mpUrl, LIVEPERSON_BASE_URL: lpUrl },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stdin.end(typed);
+    child.on('close', (code) => res({ code, stdout, stderr: '' }));
+  });
+}
 const jsonLines = (text: string) =>
   text
     .trim()
@@ -207,6 +223,29 @@ describe('privacy-deletions CLI', () => {
     expect(jsonLines(created.stdout)[0]).toMatchObject({ vendor: 'liveperson' });
   });
 
+  it('on a terminal: create asks and sends only after yes; cancel draws a live progress bar', async () => {
+    const before = sandbox.stats().requests;
+    const no = await cliOnTerminal(['create', '--vendor', 'mixpanel', '--ids', 'user-tty-1'], 'n\n');
+    expect(no.stdout).toContain('Create a mixpanel deletion request for 1 id(s)? [y/N]');
+    expect(no.stdout).toContain('not confirmed; nothing was sent');
+    expect(no.code).toBe(2);
+    expect(sandbox.stats().requests).toBe(before);
+    const yes = await cliOnTerminal(['create', '--vendor', 'mixpanel', '--ids', 'user-tty-2'], 'y\n');
+    expect(yes.code).toBe(0);
+    expect(yes.stdout).toMatch(/\{"vendor":"mixpanel","requestId":"[0-9a-f-]{36}"\}/);
+
+    const ids = sandbox.seed('mixpanel', 30);
+    const input = join(dir, 'tty.csv');
+    writeFileSync(input, ids.map((id) => `mixpanel,${id}`).join('\n'));
+    const bar = await cliOnTerminal(['cancel', '--input', input, '--rate-limit', '40', '--no-verify'], '');
+    expect(bar.code).toBe(0);
+    expect(bar.stdout).toMatch(/LINE +VENDOR +REQUEST ID +OUTCOME/);
+    // the bar: count of total, rate and ETA, redrawn as results arrive
+    const frames = bar.stdout.match(/\d+\/30 \| [\d.]+\/s \| ETA \d+s/g) ?? [];
+    expect(frames.length).toBeGreaterThan(1);
+    expectNoSecrets(no.stdout, yes.stdout, bar.stdout);
+  }, 30_000);
+
   it('status and list show the vendor status words', async () => {
     const [mp] = sandbox.seed('mixpanel', 1, 1.5 * DAY);
     const [lp] = sandbox.seed('liveperson', 1);
@@ -310,44 +349,68 @@ describe('privacy-deletions CLI', () => {
     expect(lpCancels).toHaveLength(10); // none sent twice
   }, 60_000);
 
-  it('crash: SIGKILL mid-run, then --resume: one final outcome per id, no confirmed cancel sent twice', async () => {
+  it('crash: SIGKILL at two moments, resumed each time: one final outcome per id, no confirmed cancel sent twice', async () => {
     const mp = sandbox.seed('mixpanel', 150);
     const lp = sandbox.seed('liveperson', 150);
     const input = join(dir, 'crash.csv');
     writeFileSync(input, [...mp.map((id) => `mixpanel,${id}`), ...lp.map((id) => `liveperson,${id}`)].join('\n'));
     const journal = join(dir, 'crash.jsonl');
+    // Complete records only: a SIGKILL may leave a torn last line, which --resume ignores.
+    const finalRecords = () =>
+      existsSync(journal)
+        ? jsonLines(readFileSync(journal, 'utf8').split('\n').slice(0, -1).join('\n')).filter(
+            (j) => j.event === 'final',
+          )
+        : [];
     const finals = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('"event":"final"').length - 1 : 0);
-    // slow enough to be killed midway: Mixpanel at 100 req/s
-    const first = await cli(
-      ['cancel', '--input', input, '--journal', journal, '--json', '--rate-limit', '100', '--concurrency', '4'],
-      {
-        onSpawn: (child) => {
-          const timer = setInterval(() => {
-            if (finals() >= 60) {
-              clearInterval(timer);
-              child.kill('SIGKILL');
-            }
-          }, 5);
+    /** Runs the CLI (slow enough to be killed midway: Mixpanel at 100 req/s) and SIGKILLs it at `killAt` finals. */
+    const runKilledAt = (killAt: number, extra: string[]) =>
+      cli(
+        [
+          'cancel',
+          '--input',
+          input,
+          '--journal',
+          journal,
+          '--json',
+          '--rate-limit',
+          '100',
+          '--concurrency',
+          '4',
+          ...extra,
+        ],
+        {
+          onSpawn: (child) => {
+            const timer = setInterval(() => {
+              if (finals() >= killAt) {
+                clearInterval(timer);
+                child.kill('SIGKILL');
+              }
+            }, 5);
+          },
         },
-      },
-    );
-    expect(first.code).toBeNull(); // killed
-    const finalsBefore = jsonLines(readFileSync(journal, 'utf8').split('\n').slice(0, -1).join('\n')).filter(
-      (j) => j.event === 'final',
-    );
-    expect(finalsBefore.length).toBeGreaterThanOrEqual(60);
-    expect(finalsBefore.length).toBeLessThan(300);
-    const confirmed = finalsBefore.filter((j) => j.outcome === 'cancelled').map((j) => `${j.vendor}:${j.id}`);
+      );
 
-    const second = await cli(['cancel', '--input', input, '--journal', journal, '--resume', '--json', ...FAST]);
-    expect(second.code).toBe(0);
-    const all = jsonLines(readFileSync(journal, 'utf8')).filter((j) => j.event === 'final');
+    const first = await runKilledAt(50, []);
+    expect(first.code).toBeNull(); // killed
+    const afterFirst = finalRecords().length;
+    expect(afterFirst).toBeGreaterThanOrEqual(50);
+    const second = await runKilledAt(afterFirst + 60, ['--resume']);
+    expect(second.code).toBeNull(); // killed again, while resuming
+    const beforeLast = finalRecords();
+    expect(beforeLast.length).toBeGreaterThanOrEqual(afterFirst + 60);
+    expect(beforeLast.length).toBeLessThan(300);
+    const confirmed = beforeLast.filter((j) => j.outcome === 'cancelled').map((j) => `${j.vendor}:${j.id}`);
+
+    const last = await cli(['cancel', '--input', input, '--journal', journal, '--resume', '--json', ...FAST]);
+    expect(last.code).toBe(0);
+    const all = finalRecords();
     const perId = new Map<string, number>();
     for (const j of all) perId.set(`${j.vendor}:${j.id}`, (perId.get(`${j.vendor}:${j.id}`) ?? 0) + 1);
     expect(perId.size).toBe(300);
     expect([...perId.values()].every((n) => n === 1)).toBe(true);
     expect(all.every((j) => j.outcome === 'cancelled' || j.outcome === 'already_cancelled')).toBe(true);
-    // cancels the sandbox received per id, over both runs
+    // cancels the sandbox received per id, over all three runs
     const cancelsOf = (key: string) => {
       const [vendor, id] = key.split(':');
       const path =
@@ -357,7 +420,7 @@ describe('privacy-deletions CLI', () => {
       return sandbox.log.filter((l) => l === path).length;
     };
     for (const key of confirmed) expect(cancelsOf(key), key).toBe(1);
-    const resumed = jsonLines(second.stdout).filter((x) => x.resumed === true);
-    expect(resumed).toHaveLength(finalsBefore.length);
+    const resumed = jsonLines(last.stdout).filter((x) => x.resumed === true);
+    expect(resumed).toHaveLength(beforeLast.length);
   }, 120_000);
 });
