@@ -66,6 +66,8 @@ export interface RunOptions {
   onReceipt: (r: Receipt) => void;
   /** Filled in by the run: vendors it stopped sending to, and why. */
   halted?: Map<CliVendor, VendorHalt>;
+  /** When aborted (Ctrl-C, SIGTERM), no further item is started; the ones in flight finish and are journaled. */
+  stop?: AbortSignal;
 }
 
 async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
@@ -184,7 +186,7 @@ export async function runCancellations(items: AsyncIterable<InputItem>, o: RunOp
   const iterator = items[Symbol.asyncIterator]();
   let done = false;
   const next = async (): Promise<InputItem | undefined> => {
-    if (done) return undefined;
+    if (done || o.stop?.aborted) return undefined;
     const r = await iterator.next();
     if (r.done) done = true;
     return r.done ? undefined : r.value;

@@ -6,6 +6,8 @@ import { createHmac } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 
 export type JournalEvent = 'queued' | 'sent' | 'accepted' | 'final';
+/** Records that frame one run: what ran, on what input, with which settings (no secrets), and how it ended. */
+export type RunEvent = 'run-start' | 'run-end';
 
 export interface JournalRecord {
   at: string;
@@ -27,7 +29,8 @@ export class Journal {
   readonly #salt: string | undefined;
 
   constructor(path: string, salt?: string) {
-    this.#fd = openSync(path, 'a');
+    // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
+    this.#fd = openSync(path, 'a', 0o600);
     this.#salt = salt;
   }
 
@@ -39,8 +42,17 @@ export class Journal {
 
   /** Appends a record; with `sync` (the default) it is on disk before this returns. */
   write(record: Omit<JournalRecord, 'at'>, { sync = true }: { sync?: boolean } = {}): void {
-    writeSync(this.#fd, `${JSON.stringify({ at: new Date().toISOString(), ...record })}\n`);
+    this.#append({ at: new Date().toISOString(), ...record }, sync);
+  }
+
+  #append(record: object, sync: boolean): void {
+    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
     if (sync) fsyncSync(this.#fd);
+  }
+
+  /** Appends a run-framing record (durable at once). */
+  writeRun(event: RunEvent, data: Record<string, unknown>): void {
+    this.#append({ at: new Date().toISOString(), event, ...data }, true);
   }
 
   close(): void {

@@ -1,4 +1,9 @@
-/** privacy-deletions command line: cancel, status, list, create, sandbox. Exit codes: 0 ok, 1 not all ok, 2 usage. */
+/**
+ * privacy-deletions command line: cancel, status, list, create, sandbox.
+ * Exit codes: 0 all ok, 1 not all ok, 2 usage error, 130 interrupted (Ctrl-C / SIGTERM; resume with --resume).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConnectionError } from '../core/errors.js';
@@ -10,6 +15,13 @@ import { type ConnectionFlags, clientPool, cliRedactor, UsageError } from './cli
 import { type CliVendor, checkId, type InputItem, isProblem, readInput, VENDORS } from './input.js';
 import { Journal, readJournal } from './journal.js';
 import { createReporter } from './output.js';
+
+/** SHA-256 of a file, streamed: the journal names exactly which input a run processed. */
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
@@ -76,6 +88,8 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
   if (o.resume && !o.journal) throw new UsageError('--resume needs --journal <path>');
 
   let total: number | undefined;
+  let repeatedLines = 0;
+  let invalidLinesSkipped = 0;
   let source: () => AsyncIterable<InputItem>;
   const vendorsUsed = new Set<CliVendor>();
   if (input) {
@@ -105,7 +119,9 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
         return 2;
       }
       process.stderr.write(`skipping ${problems.length} invalid line(s) (--skip-invalid)\n`);
+      invalidLinesSkipped = problems.length;
     }
+    repeatedLines = repeats.size;
     if (repeats.size) {
       const shown = [...repeats].slice(0, 20);
       for (const [line, first] of shown)
@@ -163,10 +179,35 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
       )
     : undefined;
   const resume = o.resume ? readJournal(o.journal as string) : undefined;
+  const runId = randomUUID();
+  journal?.writeRun('run-start', {
+    runId,
+    tool: `privacy-deletions ${PACKAGE_VERSION}`,
+    ...(input ? { input: { file: input, sha256: await sha256File(input) } } : { ids: 'arguments' }),
+    requests: total,
+    ...(repeatedLines ? { repeatedLines } : {}),
+    ...(invalidLinesSkipped ? { invalidLinesSkipped } : {}),
+    resume: Boolean(o.resume),
+    verify: o.verify !== false,
+    hashedIds: Boolean(o.hashIds),
+    concurrency: o.concurrency,
+    mixpanelRateLimitPerSecond: flags.rateLimit,
+  });
   const reporter = createReporter({ json: Boolean(o.json), total });
   const counts = new Map<string, number>();
   const halted = new Map<CliVendor, VendorHalt>();
   let allOk = true;
+  let finished = 0;
+  // Ctrl-C or SIGTERM (cron, systemd): start nothing new, let requests in flight finish and reach the journal, report.
+  // A second signal stops at once; the journal is still consistent, because every step is fsynced as it happens.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+    process.stderr.write(`\n${signal}: finishing the requests in flight, starting no new ones (again to quit now)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await runCancellations(source(), {
       clients,
@@ -176,14 +217,28 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
       concurrency: o.concurrency as number,
       redactor,
       halted,
+      stop: stop.signal,
       onReceipt: (r: Receipt) => {
+        finished++;
         counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
         if (!SUCCESS_OUTCOMES.includes(r.outcome)) allOk = false;
         reporter.receipt(r);
       },
     });
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     reporter.finish();
+    journal?.writeRun('run-end', {
+      runId,
+      finished,
+      outcomes: Object.fromEntries(counts),
+      ...(stop.signal.aborted ? { interrupted: true } : {}),
+      // error and line only: the request id would bypass --hash-ids
+      ...(halted.size
+        ? { stoppedVendors: Object.fromEntries([...halted].map(([v, h]) => [v, { error: h.error, line: h.line }])) }
+        : {}),
+    });
     journal?.close();
   }
   const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
@@ -194,6 +249,13 @@ async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise
       `${vendor}: stopped sending after ${h.error} at ${where}; the remaining ${vendor} requests were not sent.` +
         `${o.journal ? ' Fix the cause and run again with --resume.' : ''}\n`,
     );
+  }
+  if (stop.signal.aborted) {
+    process.stderr.write(
+      `interrupted: ${finished} of ${total} request(s) finished, the rest were not started.` +
+        `${o.journal ? ' Run the same command with --resume to finish.' : ''}\n`,
+    );
+    return 130;
   }
   return allOk ? 0 : 1;
 }

@@ -3,7 +3,8 @@
  * `prism proxy --errors`, so any drift between the sandbox and the specs fails these tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +165,11 @@ describe('privacy-deletions CLI', () => {
     expect(results.filter((x) => x.outcome === 'cancelled').every((x) => x.verified === true)).toBe(true);
     const journalText = readFileSync(journal, 'utf8');
     expect(jsonLines(journalText).filter((j) => j.event === 'final')).toHaveLength(2000);
+    expect(jsonLines(journalText)[0]).toMatchObject({
+      event: 'run-start',
+      requests: 2000,
+      input: { file: input, sha256: createHash('sha256').update(readFileSync(input)).digest('hex') },
+    });
     expectNoSecrets(r.stdout, r.stderr, journalText);
   }, 120_000);
 
@@ -279,7 +285,14 @@ describe('privacy-deletions CLI', () => {
     expect(r.code).toBe(0);
     const text = readFileSync(journal, 'utf8');
     for (const id of ids) expect(text).not.toContain(`"${id}"`);
-    expect(jsonLines(text).every((j) => String(j.id).startsWith('hmac:'))).toBe(true);
+    const records = jsonLines(text);
+    const perRequest = records.filter((j) => !String(j.event).startsWith('run-'));
+    expect(perRequest.length).toBeGreaterThanOrEqual(3 * 4); // queued, sent, accepted, final per id
+    expect(perRequest.every((j) => String(j.id).startsWith('hmac:'))).toBe(true);
+    // the run is framed: what ran, with which settings, and how it ended
+    expect(records[0]).toMatchObject({ event: 'run-start', requests: 3, hashedIds: true, verify: true });
+    expect(records.at(-1)).toMatchObject({ event: 'run-end', finished: 3, outcomes: { cancelled: 3 } });
+    expect(statSync(journal).mode & 0o777).toBe(0o600);
     expect(text).not.toContain('pepper-123');
   });
 
@@ -347,6 +360,42 @@ describe('privacy-deletions CLI', () => {
       lp.some((id) => l === `POST /liveperson/api/account/92186583/personal-data-deletion/${id}/cancel`),
     );
     expect(lpCancels).toHaveLength(10); // none sent twice
+  }, 60_000);
+
+  it('Ctrl-C finishes the requests in flight, journals them, exits 130; --resume does the rest', async () => {
+    const ids = sandbox.seed('mixpanel', 200);
+    const input = join(dir, 'interrupt.csv');
+    writeFileSync(input, ids.map((id) => `mixpanel,${id}`).join('\n'));
+    const journal = join(dir, 'interrupt.jsonl');
+    const finals = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('"event":"final"').length - 1 : 0);
+    const args = ['cancel', '--input', input, '--journal', journal, '--json', '--rate-limit', '50'];
+    const first = await cli(args, {
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (finals() >= 20) {
+            clearInterval(timer);
+            child.kill('SIGINT');
+          }
+        }, 5);
+      },
+    });
+    expect(first.code).toBe(130);
+    expect(first.stderr).toContain('SIGINT: finishing the requests in flight');
+    const records = jsonLines(readFileSync(journal, 'utf8'));
+    const finalIds = new Set(records.filter((j) => j.event === 'final').map((j) => j.id));
+    expect(finalIds.size).toBeLessThan(200);
+    // nothing left half-done: every request sent has its final record, and each has a receipt on stdout
+    expect(records.filter((j) => j.event === 'sent').every((j) => finalIds.has(j.id))).toBe(true);
+    expect(jsonLines(first.stdout)).toHaveLength(finalIds.size);
+    expect(first.stderr).toContain(`interrupted: ${finalIds.size} of 200 request(s) finished`);
+    expect(records.at(-1)).toMatchObject({ event: 'run-end', interrupted: true, finished: finalIds.size });
+
+    const second = await cli([...args, '--resume', '--rate-limit', '2000']);
+    expect(second.code).toBe(0);
+    const results = jsonLines(second.stdout);
+    expect(results).toHaveLength(200);
+    expect(results.filter((x) => x.resumed === true)).toHaveLength(finalIds.size);
+    expect(results.every((x) => x.outcome === 'cancelled')).toBe(true);
   }, 60_000);
 
   it('crash: SIGKILL at two moments, resumed each time: one final outcome per id, no confirmed cancel sent twice', async () => {
