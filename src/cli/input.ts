@@ -71,3 +71,34 @@ export async function* readInput(path: string): AsyncGenerator<InputItem | Input
 }
 
 export const isProblem = (x: InputItem | InputProblem): x is InputProblem => 'message' in x;
+
+export interface InputCheck {
+  problems: InputProblem[];
+  /** line → the earlier line with the same vendor and request id (sent once, reported on the first). */
+  repeats: Map<number, number>;
+  /** Distinct valid requests. */
+  distinct: number;
+  vendors: Set<CliVendor>;
+}
+
+/**
+ * The first pass over a file, before anything is sent: every problem with its line, and repeated requests. Keeps one
+ * key per distinct request while it runs (the only per-line memory of a bulk run), and drops them when done.
+ */
+export async function validateInput(path: string): Promise<InputCheck> {
+  const problems: InputProblem[] = [];
+  const firstLine = new Map<string, number>();
+  const repeats = new Map<number, number>();
+  const vendors = new Set<CliVendor>();
+  for await (const x of readInput(path)) {
+    if (isProblem(x)) problems.push(x);
+    else {
+      const key = `${x.vendor}\n${x.requestId}`;
+      const first = firstLine.get(key);
+      if (first === undefined) firstLine.set(key, x.line ?? 0);
+      else repeats.set(x.line ?? 0, first);
+      vendors.add(x.vendor);
+    }
+  }
+  return { problems, repeats, distinct: firstLine.size, vendors };
+}

@@ -1,0 +1,201 @@
+/**
+ * `privacy-deletions cancel`: validates all input first, then cancels with receipts, an optional crash-safe journal
+ * (framed by run-start/run-end records), a graceful stop on Ctrl-C/SIGTERM, and --dry-run.
+ * Exit codes: 0 all ok, 1 not all ok, 2 usage error or invalid input, 130 interrupted.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { ConnectionError } from '../core/errors.js';
+import { PACKAGE_VERSION } from '../core/version.js';
+import { type Receipt, runCancellations, SUCCESS_OUTCOMES, type VendorHalt } from './cancel-run.js';
+import { clientPool, cliRedactor, UsageError } from './clients.js';
+import { type CliVendor, checkId, type InputItem, isProblem, readInput, validateInput } from './input.js';
+import { Journal, readJournal } from './journal.js';
+import { flagsOf, needVendor } from './options.js';
+import { createReporter } from './output.js';
+
+/** SHA-256 of a file, streamed: the journal names exactly which input a run processed. */
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Dry run: the SDK builds every request as usual; a fetch that records and refuses stops it before the network. */
+function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string) => void): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    print(`${(init?.method ?? 'GET').padEnd(6)} ${redactor.url(url)}`);
+    throw new Error('dry run: not sent');
+  }) as typeof fetch;
+}
+
+export async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
+  const redactor = cliRedactor();
+  const input = o.input as string | undefined;
+  if (input && ids.length) throw new UsageError('give request ids as arguments or --input, not both');
+  if (!input && ids.length === 0) throw new UsageError('give at least one request id, or --input <file>');
+  if (o.hashIds && !(o.hashSalt ?? process.env.PRIVACY_DELETIONS_HASH_SALT)) {
+    throw new UsageError('--hash-ids needs a salt: --hash-salt <salt> or PRIVACY_DELETIONS_HASH_SALT');
+  }
+  if (o.resume && !o.journal) throw new UsageError('--resume needs --journal <path>');
+
+  let total: number | undefined;
+  let repeatedLines = 0;
+  let invalidLinesSkipped = 0;
+  let source: () => AsyncIterable<InputItem>;
+  const vendorsUsed = new Set<CliVendor>();
+  if (input) {
+    // First pass: validate the whole file before anything is sent, and find repeated requests.
+    const { problems, repeats, distinct, vendors } = await validateInput(input);
+    for (const v of vendors) vendorsUsed.add(v);
+    if (problems.length) {
+      for (const p of problems.slice(0, 50)) process.stderr.write(`${input}:${p.line}: ${p.message}\n`);
+      if (problems.length > 50) process.stderr.write(`… and ${problems.length - 50} more invalid lines\n`);
+      if (!o.skipInvalid) {
+        process.stderr.write(
+          `${problems.length} invalid line(s); nothing was sent. Fix them or pass --skip-invalid.\n`,
+        );
+        return 2;
+      }
+      process.stderr.write(`skipping ${problems.length} invalid line(s) (--skip-invalid)\n`);
+      invalidLinesSkipped = problems.length;
+    }
+    repeatedLines = repeats.size;
+    if (repeats.size) {
+      const shown = [...repeats].slice(0, 20);
+      for (const [line, first] of shown)
+        process.stderr.write(`${input}:${line}: same request as line ${first}; sent once, reported on line ${first}\n`);
+      if (repeats.size > shown.length)
+        process.stderr.write(`… and ${repeats.size - shown.length} more repeated lines\n`);
+    }
+    total = distinct;
+    source = async function* () {
+      for await (const x of readInput(input)) if (!isProblem(x) && !repeats.has(x.line ?? 0)) yield x;
+    };
+  } else {
+    const vendor = needVendor(o);
+    vendorsUsed.add(vendor);
+    const checked = ids.map((id): string => {
+      try {
+        return checkId(vendor, id);
+      } catch (err) {
+        throw new UsageError(`request id ${JSON.stringify(id)}: ${(err as Error).message.replace(/^\w+ input: /, '')}`);
+      }
+    });
+    const items = [...new Set(checked)].map((requestId): InputItem => ({ vendor, requestId }));
+    if (items.length < checked.length)
+      process.stderr.write(`${checked.length - items.length} repeated request id(s) will be sent once\n`);
+    total = items.length;
+    source = async function* () {
+      yield* items;
+    };
+  }
+
+  const flags = flagsOf(o);
+  if (o.dryRun) {
+    const print = (s: string) => process.stdout.write(`${s}\n`);
+    const clients = clientPool({ ...flags, retries: 0, rateLimit: false, fetch: dryRunFetch(redactor, print) });
+    print('dry run: these requests would be sent (nothing is sent):');
+    for await (const item of source()) {
+      try {
+        await (item.vendor === 'mixpanel'
+          ? clients.mixpanel().cancelDeletion(item.requestId)
+          : clients.liveperson().cancelDeletionRequest(item.requestId));
+      } catch (err) {
+        if (!(err instanceof ConnectionError)) throw err; // the dry-run fetch refused to send
+      }
+    }
+    return 0;
+  }
+
+  const clients = clientPool(flags);
+  // Build every needed client now, so missing credentials are a usage error before anything is sent.
+  for (const v of vendorsUsed) clients.for(v);
+  const journal = o.journal
+    ? new Journal(
+        o.journal as string,
+        o.hashIds ? String(o.hashSalt ?? process.env.PRIVACY_DELETIONS_HASH_SALT) : undefined,
+      )
+    : undefined;
+  const resume = o.resume ? readJournal(o.journal as string) : undefined;
+  const runId = randomUUID();
+  journal?.writeRun('run-start', {
+    runId,
+    tool: `privacy-deletions ${PACKAGE_VERSION}`,
+    ...(input ? { input: { file: input, sha256: await sha256File(input) } } : { ids: 'arguments' }),
+    requests: total,
+    ...(repeatedLines ? { repeatedLines } : {}),
+    ...(invalidLinesSkipped ? { invalidLinesSkipped } : {}),
+    resume: Boolean(o.resume),
+    verify: o.verify !== false,
+    hashedIds: Boolean(o.hashIds),
+    concurrency: o.concurrency,
+    mixpanelRateLimitPerSecond: flags.rateLimit,
+  });
+  const reporter = createReporter({ json: Boolean(o.json), total });
+  const counts = new Map<string, number>();
+  const halted = new Map<CliVendor, VendorHalt>();
+  let allOk = true;
+  let finished = 0;
+  // Ctrl-C or SIGTERM (cron, systemd): start nothing new, let requests in flight finish and reach the journal, report.
+  // A second signal stops at once; the journal is still consistent, because every step is fsynced as it happens.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+    process.stderr.write(`\n${signal}: finishing the requests in flight, starting no new ones (again to quit now)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await runCancellations(source(), {
+      clients,
+      journal,
+      resume,
+      verify: o.verify !== false,
+      concurrency: o.concurrency as number,
+      redactor,
+      halted,
+      stop: stop.signal,
+      onReceipt: (r: Receipt) => {
+        finished++;
+        counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+        if (!SUCCESS_OUTCOMES.includes(r.outcome)) allOk = false;
+        reporter.receipt(r);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    reporter.finish();
+    journal?.writeRun('run-end', {
+      runId,
+      finished,
+      outcomes: Object.fromEntries(counts),
+      ...(stop.signal.aborted ? { interrupted: true } : {}),
+      // error and line only: the request id would bypass --hash-ids
+      ...(halted.size
+        ? { stoppedVendors: Object.fromEntries([...halted].map(([v, h]) => [v, { error: h.error, line: h.line }])) }
+        : {}),
+    });
+    journal?.close();
+  }
+  const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
+  process.stderr.write(`${summary || 'nothing to do'}\n`);
+  for (const [vendor, h] of halted) {
+    const where = h.line === undefined ? `request ${h.requestId}` : `line ${h.line}`;
+    process.stderr.write(
+      `${vendor}: stopped sending after ${h.error} at ${where}; the remaining ${vendor} requests were not sent.` +
+        `${o.journal ? ' Fix the cause and run again with --resume.' : ''}\n`,
+    );
+  }
+  if (stop.signal.aborted) {
+    process.stderr.write(
+      `interrupted: ${finished} of ${total} request(s) finished, the rest were not started.` +
+        `${o.journal ? ' Run the same command with --resume to finish.' : ''}\n`,
+    );
+    return 130;
+  }
+  return allOk ? 0 : 1;
+}

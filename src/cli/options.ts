@@ -1,0 +1,49 @@
+/** Flags shared by the commands that talk to vendors, and the small parsers they use. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type ConnectionFlags, UsageError } from './clients.js';
+import { type CliVendor, VENDORS } from './input.js';
+
+export const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+export const nonNegativeInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+export function connectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--vendor <vendor>', 'mixpanel or liveperson').choices([...VENDORS]))
+    .option('--region <region>', 'Mixpanel data residency: us, eu or in (env MIXPANEL_REGION)')
+    .option('--site-id <id>', 'LivePerson account id (env LIVEPERSON_SITE_ID)')
+    .option(
+      '--domain <host>',
+      'LivePerson rtbf host; looked up through the Domain API when omitted (env LIVEPERSON_DOMAIN)',
+    )
+    .option('--mixpanel-base-url <url>', 'override the Mixpanel API base URL (env MIXPANEL_BASE_URL)')
+    .option('--liveperson-base-url <url>', 'override the LivePerson API base URL (env LIVEPERSON_BASE_URL)')
+    .option('--rate-limit <n>', 'Mixpanel requests per second per project token', positiveInt('--rate-limit'), 1)
+    .option('--timeout <ms>', 'deadline per HTTP attempt in ms', positiveInt('--timeout'), 30_000)
+    .option('--retries <n>', 'retries per request', nonNegativeInt('--retries'), 2);
+}
+
+export function flagsOf(o: Record<string, unknown>): ConnectionFlags {
+  return {
+    region: o.region as string | undefined,
+    siteId: o.siteId as string | undefined,
+    domain: o.domain as string | undefined,
+    mixpanelBaseUrl: o.mixpanelBaseUrl as string | undefined,
+    livepersonBaseUrl: o.livepersonBaseUrl as string | undefined,
+    rateLimit: o.rateLimit as number,
+    timeout: o.timeout as number,
+    retries: o.retries as number,
+  };
+}
+
+export function needVendor(o: Record<string, unknown>): CliVendor {
+  if (!o.vendor) throw new UsageError('--vendor is required (mixpanel or liveperson)');
+  return o.vendor as CliVendor;
+}
