@@ -169,16 +169,20 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     return { taskId, raw: redactor.value(created.data) };
   }
 
+  /** The body fields both creates share: 1–2000 distinct ids and the compliance type (GDPR by default). */
+  function subjects(op: Operation, input: { distinctIds: string[]; complianceType?: ComplianceType }) {
+    return {
+      distinct_ids: guard.idList(op, 'distinctIds', input?.distinctIds, MIXPANEL_MAX_DISTINCT_IDS),
+      compliance_type: guard.oneOf(op, 'complianceType', input.complianceType ?? 'GDPR', ['GDPR', 'CCPA'] as const),
+    };
+  }
+
   async function createDeletion(
     input: { distinctIds: string[]; complianceType?: ComplianceType },
     options?: CallOptions,
   ): Promise<MixpanelTaskCreated> {
     const op = ctx('createDeletion');
-    const distinct_ids = guard.idList(op, 'distinctIds', input?.distinctIds, MIXPANEL_MAX_DISTINCT_IDS);
-    const compliance_type = guard.oneOf(op, 'complianceType', input.complianceType ?? 'GDPR', [
-      'GDPR',
-      'CCPA',
-    ] as const);
+    const { distinct_ids, compliance_type } = subjects(op, input);
     const created = await execute(transport, op, { ...options, idempotent: false }, (fetch) =>
       api.POST('/data-deletions/v3.0', { params: { query: token }, body: { distinct_ids, compliance_type }, fetch }),
     );
@@ -190,11 +194,7 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     options?: CallOptions,
   ): Promise<MixpanelTaskCreated> {
     const op = ctx('createRetrieval');
-    const distinct_ids = guard.idList(op, 'distinctIds', input?.distinctIds, MIXPANEL_MAX_DISTINCT_IDS);
-    const compliance_type = guard.oneOf(op, 'complianceType', input.complianceType ?? 'GDPR', [
-      'GDPR',
-      'CCPA',
-    ] as const);
+    const { distinct_ids, compliance_type } = subjects(op, input);
     const disclosure_type =
       input.disclosureType === undefined
         ? undefined
