@@ -10,6 +10,7 @@ import { startSandbox } from '../sandbox/server.js';
 import { cancelCommand } from './cancel-command.js';
 import { clientPool, cliRedactor, UsageError } from './clients.js';
 import { connectionOptions, flagsOf, needVendor, nonNegativeInt, positiveInt } from './options.js';
+import { statusCommand } from './status-command.js';
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
@@ -49,19 +50,16 @@ export function buildProgram(): Command {
       process.exitCode = await cancelCommand(ids, o);
     });
 
-  connectionOptions(program.command('status').description('show the status of deletion requests').argument('<ids...>'))
+  connectionOptions(
+    program
+      .command('status')
+      .description('show the current vendor status of deletion requests (ids as arguments, or --input)')
+      .argument('[ids...]', 'request ids (with --vendor)'),
+  )
+    .option('--input <file>', 'CSV (vendor,request_id) or JSON Lines file, as for cancel; validated first')
     .option('--json', 'JSON output')
     .action(async (ids: string[], o: Record<string, unknown>) => {
-      const vendor = needVendor(o);
-      const clients = clientPool(flagsOf(o));
-      for (const id of ids) {
-        const { status, record } = await clients.readStatus(vendor, id);
-        process.stdout.write(
-          o.json
-            ? `${JSON.stringify({ vendor, requestId: id, status, result: record })}\n`
-            : `${vendor} ${id} ${status}\n`,
-        );
-      }
+      process.exitCode = await statusCommand(ids, o);
     });
 
   connectionOptions(program.command('list').description('list LivePerson deletion requests'))

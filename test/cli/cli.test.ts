@@ -266,6 +266,19 @@ describe('privacy-deletions CLI', () => {
     expect(listed.some((r) => String(r.request_id) === lp)).toBe(true);
     expect(listed.every((r) => r.status === 'NOT_STARTED')).toBe(true);
     expectNoSecrets(a.stdout, a.stderr, b.stdout, list.stdout);
+
+    // bulk: a file, validated first; a failed read is reported on its line and the rest go on
+    const input = join(dir, 'status.csv');
+    writeFileSync(input, [`mixpanel,${mp}`, `liveperson,${lp}`, 'liveperson,999999'].join('\n'));
+    const bulk = await cli(['status', '--input', input, '--json']);
+    expect(bulk.code).toBe(1);
+    expect(jsonLines(bulk.stdout)).toEqual([
+      expect.objectContaining({ line: 1, vendor: 'mixpanel', requestId: mp, status: 'STARTED' }),
+      expect.objectContaining({ line: 2, vendor: 'liveperson', requestId: lp, status: 'NOT_STARTED' }),
+      expect.objectContaining({ line: 3, requestId: '999999', error: 'NotFoundError', httpStatus: 404 }),
+    ]);
+    expect(bulk.stderr).toContain('1 status read(s) failed');
+    expectNoSecrets(bulk.stdout, bulk.stderr);
   });
 
   it('--hash-ids keeps request ids out of the journal', async () => {

@@ -1,0 +1,75 @@
+/** The requests a command works on: ids given as arguments, or an input file validated whole first. */
+import { UsageError } from './clients.js';
+import { type CliVendor, checkId, type InputItem, isProblem, readInput, validateInput } from './input.js';
+import { needVendor } from './options.js';
+
+export interface PreparedItems {
+  total: number;
+  repeatedLines: number;
+  invalidLinesSkipped: number;
+  source: () => AsyncIterable<InputItem>;
+  vendorsUsed: Set<CliVendor>;
+}
+
+/**
+ * The requests a command works on: ids given as arguments (with --vendor), or a file validated whole before anything
+ * is sent, with problems listed by line and repeated requests kept once. Returns an exit code when it must stop.
+ */
+export async function prepareItems(ids: string[], o: Record<string, unknown>): Promise<PreparedItems | number> {
+  const input = o.input as string | undefined;
+  if (input && ids.length) throw new UsageError('give request ids as arguments or --input, not both');
+  if (!input && ids.length === 0) throw new UsageError('give at least one request id, or --input <file>');
+  let total: number;
+  let repeatedLines = 0;
+  let invalidLinesSkipped = 0;
+  let source: () => AsyncIterable<InputItem>;
+  const vendorsUsed = new Set<CliVendor>();
+  if (input) {
+    // First pass: validate the whole file before anything is sent, and find repeated requests.
+    const { problems, repeats, distinct, vendors } = await validateInput(input);
+    for (const v of vendors) vendorsUsed.add(v);
+    if (problems.length) {
+      for (const p of problems.slice(0, 50)) process.stderr.write(`${input}:${p.line}: ${p.message}\n`);
+      if (problems.length > 50) process.stderr.write(`… and ${problems.length - 50} more invalid lines\n`);
+      if (!o.skipInvalid) {
+        process.stderr.write(
+          `${problems.length} invalid line(s); nothing was sent. Fix them or pass --skip-invalid.\n`,
+        );
+        return 2;
+      }
+      process.stderr.write(`skipping ${problems.length} invalid line(s) (--skip-invalid)\n`);
+      invalidLinesSkipped = problems.length;
+    }
+    repeatedLines = repeats.size;
+    if (repeats.size) {
+      const shown = [...repeats].slice(0, 20);
+      for (const [line, first] of shown)
+        process.stderr.write(`${input}:${line}: same request as line ${first}; sent once, reported on line ${first}\n`);
+      if (repeats.size > shown.length)
+        process.stderr.write(`… and ${repeats.size - shown.length} more repeated lines\n`);
+    }
+    total = distinct;
+    source = async function* () {
+      for await (const x of readInput(input)) if (!isProblem(x) && !repeats.has(x.line ?? 0)) yield x;
+    };
+  } else {
+    const vendor = needVendor(o);
+    vendorsUsed.add(vendor);
+    const checked = ids.map((id): string => {
+      try {
+        return checkId(vendor, id);
+      } catch (err) {
+        throw new UsageError(`request id ${JSON.stringify(id)}: ${(err as Error).message.replace(/^\w+ input: /, '')}`);
+      }
+    });
+    const items = [...new Set(checked)].map((requestId): InputItem => ({ vendor, requestId }));
+    if (items.length < checked.length)
+      process.stderr.write(`${checked.length - items.length} repeated request id(s) will be sent once\n`);
+    total = items.length;
+    source = async function* () {
+      yield* items;
+    };
+  }
+
+  return { total, repeatedLines, invalidLinesSkipped, source, vendorsUsed };
+}

@@ -1,0 +1,40 @@
+/** `privacy-deletions status`: the current vendor status of each request. */
+import { PrivacyApiError } from '../core/errors.js';
+import { clientPool, cliRedactor } from './clients.js';
+import { prepareItems } from './items.js';
+import { flagsOf } from './options.js';
+
+/**
+ * `privacy-deletions status`: reads each request's current vendor status. A request whose read fails is reported on
+ * its own line and the rest go on (exit 1); rate limits are the SDK's, as for cancel.
+ */
+export async function statusCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
+  const redactor = cliRedactor();
+  const prepared = await prepareItems(ids, o);
+  if (typeof prepared === 'number') return prepared;
+  const clients = clientPool(flagsOf(o));
+  for (const v of prepared.vendorsUsed) clients.for(v);
+  let failed = 0;
+  for await (const { line, vendor, requestId } of prepared.source()) {
+    const at = line === undefined ? {} : { line };
+    try {
+      const { status, record } = await clients.readStatus(vendor, requestId);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify({ ...at, vendor, requestId, status, result: record })}\n`
+          : `${vendor} ${requestId} ${status}\n`,
+      );
+    } catch (err) {
+      failed++;
+      const e = err instanceof PrivacyApiError ? err : undefined;
+      const detail = redactor.string(e?.message ?? String(err));
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify({ ...at, vendor, requestId, error: e?.name ?? 'Error', httpStatus: e?.status, detail })}\n`
+          : `${vendor} ${requestId} ERROR ${e?.name ?? 'Error'}: ${detail}\n`,
+      );
+    }
+  }
+  if (failed) process.stderr.write(`${failed} status read(s) failed\n`);
+  return failed ? 1 : 0;
+}
