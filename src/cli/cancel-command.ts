@@ -11,7 +11,7 @@ import { type Receipt, runCancellations, SUCCESS_OUTCOMES, type VendorHalt } fro
 import { clientPool, cliRedactor, UsageError } from './clients.js';
 import type { CliVendor } from './input.js';
 import { prepareItems } from './items.js';
-import { Journal, readJournal } from './journal.js';
+import { Journal, JournalBusyError, readJournal } from './journal.js';
 import { flagsOf } from './options.js';
 import { createReporter } from './output.js';
 
@@ -29,6 +29,15 @@ function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string
     print(`${(init?.method ?? 'GET').padEnd(6)} ${redactor.url(url)}`);
     throw new Error('dry run: not sent');
   }) as typeof fetch;
+}
+
+function openJournal(path: string, o: Record<string, unknown>): Journal {
+  try {
+    return new Journal(path, o.hashIds ? String(o.hashSalt ?? process.env.PRIVACY_DELETIONS_HASH_SALT) : undefined);
+  } catch (err) {
+    if (err instanceof JournalBusyError) throw new UsageError(`${err.message}; nothing was sent`);
+    throw err;
+  }
 }
 
 export async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
@@ -63,12 +72,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   const clients = clientPool(flags);
   // Build every needed client now, so missing credentials are a usage error before anything is sent.
   for (const v of vendorsUsed) clients.for(v);
-  const journal = o.journal
-    ? new Journal(
-        o.journal as string,
-        o.hashIds ? String(o.hashSalt ?? process.env.PRIVACY_DELETIONS_HASH_SALT) : undefined,
-      )
-    : undefined;
+  const journal = o.journal ? openJournal(o.journal as string, o) : undefined;
   const resume = o.resume ? readJournal(o.journal as string) : undefined;
   const runId = randomUUID();
   journal?.writeRun('run-start', {

@@ -3,7 +3,7 @@
  * at any moment can be resumed. Ids may be replaced by salted HMAC-SHA256 hashes; credentials are never written.
  */
 import { createHmac } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 
 export type JournalEvent = 'queued' | 'sent' | 'accepted' | 'final';
 /** Records that frame one run: what ran, on what input, with which settings (no secrets), and how it ended. */
@@ -24,11 +24,53 @@ export interface JournalRecord {
   notSent?: boolean;
 }
 
+/** Another live process holds the journal: two runs appending to one journal would send requests twice. */
+export class JournalBusyError extends Error {
+  override name = 'JournalBusyError';
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+};
+
+/**
+ * Takes `<journal>.lock` (created exclusively, holding our pid). A lock left by a dead process (a run killed with
+ * SIGKILL) is taken over; one held by a live process refuses the run.
+ */
+function lock(path: string): string {
+  const lockPath = `${path}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return lockPath;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder = Number.NaN;
+      try {
+        holder = Number(readFileSync(lockPath, 'utf8').trim());
+      } catch {}
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder))
+        throw new JournalBusyError(`journal ${path} is in use by process ${holder} (lock file ${lockPath})`);
+      unlinkSync(lockPath); // stale: its process is gone
+    }
+  }
+  throw new JournalBusyError(`journal ${path}: could not take ${lockPath}`);
+}
+
 export class Journal {
   readonly #fd: number;
   readonly #salt: string | undefined;
+  readonly #lockPath: string;
 
   constructor(path: string, salt?: string) {
+    this.#lockPath = lock(path);
     // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
     this.#fd = openSync(path, 'a', 0o600);
     this.#salt = salt;
@@ -57,6 +99,7 @@ export class Journal {
 
   close(): void {
     closeSync(this.#fd);
+    unlinkSync(this.#lockPath);
   }
 }
 

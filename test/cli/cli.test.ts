@@ -411,6 +411,39 @@ describe('privacy-deletions CLI', () => {
     expect(results.every((x) => x.outcome === 'cancelled')).toBe(true);
   }, 60_000);
 
+  it('one journal, one run: a second run on a journal in use is refused; a stale lock is taken over', async () => {
+    const ids = sandbox.seed('mixpanel', 40);
+    const input = join(dir, 'locked.csv');
+    writeFileSync(input, ids.map((id) => `mixpanel,${id}`).join('\n'));
+    const journal = join(dir, 'locked.jsonl');
+    const args = ['cancel', '--input', input, '--journal', journal, '--json'];
+    let second: Run | undefined;
+    const first = await cli([...args, '--rate-limit', '10'], {
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (existsSync(journal) && readFileSync(journal, 'utf8').includes('"event":"final"')) {
+            clearInterval(timer);
+            void cli([...args, '--resume']).then((r) => {
+              second = r;
+              child.kill('SIGINT');
+            });
+          }
+        }, 10);
+      },
+    });
+    expect(second?.code).toBe(2);
+    expect(second?.stderr).toMatch(/journal .*locked\.jsonl is in use by process \d+.*; nothing was sent/);
+    expect(first.code).toBe(130);
+    expect(existsSync(`${journal}.lock`)).toBe(false); // released on exit
+
+    writeFileSync(`${journal}.lock`, '999999999'); // left by a process that no longer exists
+    const third = await cli([...args, '--resume', ...FAST]);
+    expect(third.code).toBe(0);
+    expect(jsonLines(third.stdout)).toHaveLength(40);
+    const cancels = sandbox.log.filter((l) => ids.some((id) => l === `DELETE /mixpanel/data-deletions/v3.0/${id}`));
+    expect(cancels).toHaveLength(40); // each sent once over both runs
+  }, 60_000);
+
   it('crash: SIGKILL at two moments, resumed each time: one final outcome per id, no confirmed cancel sent twice', async () => {
     const mp = sandbox.seed('mixpanel', 150);
     const lp = sandbox.seed('liveperson', 150);
