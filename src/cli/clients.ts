@@ -1,4 +1,8 @@
-/** Builds SDK clients from flags and environment. Secrets come only from the environment, never from flags. */
+/**
+ * Builds SDK clients from flags and environment. Secrets come only from the environment (or from a file it names,
+ * `<NAME>_FILE`, for Docker/Kubernetes secrets and systemd credentials), never from flags.
+ */
+import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import {
@@ -32,20 +36,41 @@ const env = (name: string) => {
   return v && v.trim() !== '' ? v : undefined;
 };
 
-function secretsFromEnv(): string[] {
-  return [
-    'MIXPANEL_PROJECT_TOKEN',
-    'MIXPANEL_OAUTH_TOKEN',
-    'LIVEPERSON_BEARER',
-    'LIVEPERSON_CONSUMER_KEY',
-    'LIVEPERSON_CONSUMER_SECRET',
-    'LIVEPERSON_TOKEN',
-    'LIVEPERSON_TOKEN_SECRET',
-  ].flatMap((n) => (env(n) ? [env(n) as string] : []));
+/** A secret from `NAME`, or from the file `NAME_FILE` names (trailing newline dropped); not both. */
+function secret(name: string): string | undefined {
+  const direct = env(name);
+  const file = env(`${name}_FILE`);
+  if (direct && file) throw new UsageError(`set ${name} or ${name}_FILE, not both`);
+  if (!file) return direct;
+  try {
+    const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return value.trim() === '' ? undefined : value;
+  } catch (err) {
+    throw new UsageError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
-/** One redactor for everything the CLI prints. */
-export const cliRedactor = () => new Redactor(secretsFromEnv());
+const SECRET_NAMES = [
+  'MIXPANEL_PROJECT_TOKEN',
+  'MIXPANEL_OAUTH_TOKEN',
+  'LIVEPERSON_BEARER',
+  'LIVEPERSON_CONSUMER_KEY',
+  'LIVEPERSON_CONSUMER_SECRET',
+  'LIVEPERSON_TOKEN',
+  'LIVEPERSON_TOKEN_SECRET',
+];
+
+/** One redactor for everything the CLI prints: every secret it can find (an unreadable file is reported later). */
+export const cliRedactor = () =>
+  new Redactor(
+    SECRET_NAMES.flatMap((n) => {
+      try {
+        return [secret(n)].filter((v): v is string => v !== undefined);
+      } catch {
+        return [];
+      }
+    }),
+  );
 
 function common(flags: ConnectionFlags) {
   return {
@@ -65,10 +90,12 @@ function wrap<T>(make: () => T): T {
 }
 
 export function mixpanelClient(flags: ConnectionFlags): MixpanelClient {
-  const projectToken = env('MIXPANEL_PROJECT_TOKEN');
-  const oauthToken = env('MIXPANEL_OAUTH_TOKEN');
+  const projectToken = secret('MIXPANEL_PROJECT_TOKEN');
+  const oauthToken = secret('MIXPANEL_OAUTH_TOKEN');
   if (!projectToken || !oauthToken)
-    throw new UsageError('Mixpanel needs MIXPANEL_PROJECT_TOKEN and MIXPANEL_OAUTH_TOKEN in the environment');
+    throw new UsageError(
+      'Mixpanel needs MIXPANEL_PROJECT_TOKEN and MIXPANEL_OAUTH_TOKEN in the environment (or each as …_FILE, a file holding it)',
+    );
   const baseUrl = flags.mixpanelBaseUrl ?? env('MIXPANEL_BASE_URL');
   return wrap(() =>
     createMixpanelClient({
@@ -85,13 +112,13 @@ export function mixpanelClient(flags: ConnectionFlags): MixpanelClient {
 export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
   const siteId = flags.siteId ?? env('LIVEPERSON_SITE_ID');
   if (!siteId) throw new UsageError('LivePerson needs --site-id or LIVEPERSON_SITE_ID');
-  const bearer = env('LIVEPERSON_BEARER');
+  const bearer = secret('LIVEPERSON_BEARER');
   const oauth = [
     'LIVEPERSON_CONSUMER_KEY',
     'LIVEPERSON_CONSUMER_SECRET',
     'LIVEPERSON_TOKEN',
     'LIVEPERSON_TOKEN_SECRET',
-  ].map(env);
+  ].map(secret);
   let auth: LivePersonAuth;
   if (bearer) auth = { bearer };
   else if (oauth.every(Boolean)) {
@@ -106,7 +133,7 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
     };
   } else {
     throw new UsageError(
-      'LivePerson needs LIVEPERSON_BEARER, or all of LIVEPERSON_CONSUMER_KEY, LIVEPERSON_CONSUMER_SECRET, LIVEPERSON_TOKEN, LIVEPERSON_TOKEN_SECRET',
+      'LivePerson needs LIVEPERSON_BEARER, or all of LIVEPERSON_CONSUMER_KEY, LIVEPERSON_CONSUMER_SECRET, LIVEPERSON_TOKEN, LIVEPERSON_TOKEN_SECRET (each may be given as …_FILE, a file holding it)',
     );
   }
   const baseUrl = flags.livepersonBaseUrl ?? env('LIVEPERSON_BASE_URL');

@@ -219,6 +219,24 @@ describe('privacy-deletions CLI', () => {
     const noCreds = await cli(['cancel', '--vendor', 'mixpanel', 'x'], { env: { MIXPANEL_OAUTH_TOKEN: '' } });
     expect(noCreds.code).toBe(2);
     expect(noCreds.stderr).toMatch(/MIXPANEL_OAUTH_TOKEN/);
+    // secrets from files (Docker/Kubernetes secrets): used, never printed; a missing file is a usage error
+    const [viaFile] = sandbox.seed('mixpanel', 1);
+    const tokenFile = join(dir, 'oauth-token');
+    writeFileSync(tokenFile, 'cli-oauth-from-file-1a2b3c\n');
+    const fromFile = await cli(['cancel', '--vendor', 'mixpanel', viaFile as string, '--json'], {
+      env: { MIXPANEL_OAUTH_TOKEN: '', MIXPANEL_OAUTH_TOKEN_FILE: tokenFile },
+    });
+    expect(fromFile.code).toBe(0);
+    expect(jsonLines(fromFile.stdout)[0]).toMatchObject({ requestId: viaFile, outcome: 'cancelled' });
+    expect(fromFile.stdout + fromFile.stderr).not.toContain('cli-oauth-from-file-1a2b3c');
+    const missing = await cli(['cancel', '--vendor', 'mixpanel', 'x'], {
+      env: { MIXPANEL_OAUTH_TOKEN: '', MIXPANEL_OAUTH_TOKEN_FILE: join(dir, 'no-such-file') },
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/MIXPANEL_OAUTH_TOKEN_FILE: cannot read .*no-such-file \(ENOENT\)/);
+    const both = await cli(['cancel', '--vendor', 'mixpanel', 'x'], { env: { MIXPANEL_OAUTH_TOKEN_FILE: tokenFile } });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('set MIXPANEL_OAUTH_TOKEN or MIXPANEL_OAUTH_TOKEN_FILE, not both');
     const before = sandbox.stats().requests;
     const create = await cli(['create', '--vendor', 'mixpanel', '--ids', 'u1']);
     expect(create.code).toBe(2);
