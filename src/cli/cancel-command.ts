@@ -73,7 +73,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   // Build every needed client now, so missing credentials are a usage error before anything is sent.
   for (const v of vendorsUsed) clients.for(v);
   const journal = o.journal ? openJournal(o.journal as string, o) : undefined;
-  const resume = o.resume ? readJournal(o.journal as string) : undefined;
+  const resume = o.resume ? await readJournal(o.journal as string) : undefined;
   const runId = randomUUID();
   journal?.writeRun('run-start', {
     runId,

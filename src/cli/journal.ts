@@ -3,7 +3,20 @@
  * at any moment can be resumed. Ids may be replaced by salted HMAC-SHA256 hashes; credentials are never written.
  */
 import { createHmac } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { createInterface } from 'node:readline';
 
 export type JournalEvent = 'queued' | 'sent' | 'accepted' | 'final';
 /** Records that frame one run: what ran, on what input, with which settings (no secrets), and how it ended. */
@@ -64,6 +77,24 @@ function lock(path: string): string {
   throw new JournalBusyError(`journal ${path}: could not take ${lockPath}`);
 }
 
+/**
+ * A run killed mid-write can leave a last line without its newline. Appending after it would bury a broken line in
+ * the middle of the journal, so it is cut off first: it was never complete, and the step it began is redone by the
+ * resume (an unfinished 'sent' is re-sent, which cancel tolerates; an unfinished 'final' is decided again).
+ */
+function dropTornTail(fd: number, path: string): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  const window = Math.min(size, 1 << 16);
+  const tail = Buffer.alloc(window);
+  readSync(fd, tail, 0, window, size - window);
+  if (tail[window - 1] === 0x0a) return;
+  const lastNewline = tail.lastIndexOf(0x0a);
+  if (lastNewline < 0 && window < size)
+    throw new Error(`journal ${path} ends in a line longer than 64 KiB without a newline; it is not a journal`);
+  ftruncateSync(fd, size - window + lastNewline + 1);
+}
+
 export class Journal {
   readonly #fd: number;
   readonly #salt: string | undefined;
@@ -72,7 +103,8 @@ export class Journal {
   constructor(path: string, salt?: string) {
     this.#lockPath = lock(path);
     // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
-    this.#fd = openSync(path, 'a', 0o600);
+    this.#fd = openSync(path, 'a+', 0o600);
+    dropTornTail(this.#fd, path);
     this.#salt = salt;
   }
 
@@ -103,30 +135,59 @@ export class Journal {
   }
 }
 
+export interface JournalRun {
+  start?: Record<string, unknown>;
+  /** Absent when the run was killed (or is still going). */
+  end?: Record<string, unknown>;
+}
+
 export interface JournalState {
   /** vendor:key → the latest final record (a retried `failed` one is replaced by the retry's). */
   final: Map<string, JournalRecord>;
   /** vendor:key of cancels the vendor accepted in any run (a resume verifies these instead of re-sending). */
   accepted: Set<string>;
+  /** vendor:key whose latest record is not `final`: a run died between steps; --resume settles them. */
+  inDoubt: Set<string>;
+  /** runId → its run-start and run-end records, in the order the runs started. */
+  runs: Map<string, JournalRun>;
 }
 
-/** Reads a journal for --resume. A torn last line (crash mid-write) is ignored; other bad lines are errors. */
-export function readJournal(path: string): JournalState {
-  const state: JournalState = { final: new Map(), accepted: new Set() };
+/**
+ * Reads a journal (streamed). A torn last line (a crash mid-write) is ignored; a bad line anywhere else is an error
+ * naming it.
+ */
+export async function readJournal(path: string): Promise<JournalState> {
+  const state: JournalState = { final: new Map(), accepted: new Set(), inDoubt: new Set(), runs: new Map() };
   if (!existsSync(path)) return state;
-  const lines = readFileSync(path, 'utf8').split('\n');
-  lines.forEach((text, i) => {
-    if (!text.trim()) return;
-    let r: JournalRecord;
+  const rl = createInterface({
+    input: createReadStream(path, { encoding: 'utf8' }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let lineNo = 0;
+  let torn: number | undefined;
+  for await (const text of rl) {
+    lineNo++;
+    if (!text.trim()) continue;
+    if (torn !== undefined) throw new Error(`journal ${path} line ${torn} is not valid JSON`);
+    let r: Omit<JournalRecord, 'event'> & { event: JournalEvent | RunEvent; runId?: string };
     try {
-      r = JSON.parse(text) as JournalRecord;
+      r = JSON.parse(text);
     } catch {
-      if (i >= lines.length - 2) return; // torn final write
-      throw new Error(`journal ${path} line ${i + 1} is not valid JSON`);
+      torn = lineNo; // fine if it is the last line: a write cut short by a crash
+      continue;
+    }
+    if (r.event === 'run-start' || r.event === 'run-end') {
+      const run = state.runs.get(String(r.runId)) ?? {};
+      run[r.event === 'run-start' ? 'start' : 'end'] = r;
+      state.runs.set(String(r.runId), run);
+      continue;
     }
     const k = `${r.vendor}:${r.id}`;
-    if (r.event === 'final') state.final.set(k, r);
+    if (r.event === 'final') {
+      state.final.set(k, r as JournalRecord); // run records were handled above
+      state.inDoubt.delete(k);
+    } else state.inDoubt.add(k);
     if (r.event === 'accepted') state.accepted.add(k);
-  });
+  }
   return state;
 }
