@@ -1,5 +1,5 @@
 /**
- * privacy-deletions command line: cancel, status, list, create, sandbox.
+ * privacy-deletions command line: cancel, status, report, list, create, sandbox.
  * Exit codes: 0 all ok, 1 not all ok, 2 usage error, 130 interrupted (Ctrl-C / SIGTERM; resume with --resume).
  */
 import { createInterface } from 'node:readline/promises';
@@ -10,6 +10,7 @@ import { startSandbox } from '../sandbox/server.js';
 import { cancelCommand } from './cancel-command.js';
 import { clientPool, cliRedactor, UsageError } from './clients.js';
 import { connectionOptions, flagsOf, needVendor, nonNegativeInt, positiveInt } from './options.js';
+import { reportCommand } from './report-command.js';
 import { statusCommand } from './status-command.js';
 
 async function confirm(question: string): Promise<boolean> {
@@ -60,6 +61,15 @@ export function buildProgram(): Command {
     .option('--json', 'JSON output')
     .action(async (ids: string[], o: Record<string, unknown>) => {
       process.exitCode = await statusCommand(ids, o);
+    });
+
+  program
+    .command('report')
+    .description('what a journal says happened to every request: runs, final outcomes, requests in doubt')
+    .requiredOption('--journal <path>', 'the journal written by cancel --journal')
+    .option('--json', 'one JSON document')
+    .action(async (o: Record<string, unknown>) => {
+      process.exitCode = await reportCommand(o);
     });
 
   connectionOptions(program.command('list').description('list LivePerson deletion requests'))

@@ -420,6 +420,10 @@ describe('privacy-deletions CLI', () => {
     expect(jsonLines(first.stdout)).toHaveLength(finalIds.size);
     expect(first.stderr).toContain(`interrupted: ${finalIds.size} of 200 request(s) finished`);
     expect(records.at(-1)).toMatchObject({ event: 'run-end', interrupted: true, finished: finalIds.size });
+    const interruptedReport = await cli(['report', '--journal', journal]);
+    expect(interruptedReport.code).toBe(1);
+    expect(interruptedReport.stdout).toMatch(/\(interrupted\), finished \d+/);
+    expect(interruptedReport.stdout).toContain('the latest run did not finish');
 
     const second = await cli([...args, '--resume', '--rate-limit', '2000']);
     expect(second.code).toBe(0);
@@ -427,6 +431,18 @@ describe('privacy-deletions CLI', () => {
     expect(results).toHaveLength(200);
     expect(results.filter((x) => x.resumed === true)).toHaveLength(finalIds.size);
     expect(results.every((x) => x.outcome === 'cancelled')).toBe(true);
+
+    // the journal as an audit record: both runs, one final outcome per request
+    const report = await cli(['report', '--journal', journal, '--json']);
+    expect(report.code).toBe(0);
+    const doc = JSON.parse(report.stdout);
+    expect(doc).toMatchObject({ complete: true, ok: true, totals: { cancelled: 200 }, inDoubt: [] });
+    expect(doc.runs).toHaveLength(2);
+    expect(doc.runs[0].start.input.sha256).toBe(createHash('sha256').update(readFileSync(input)).digest('hex'));
+    expect(new Set(doc.requests.map((r: { id: string }) => r.id))).toEqual(new Set(ids));
+    const table = await cli(['report', '--journal', journal]);
+    expect(table.stdout).toMatch(/LINE +VENDOR +REQUEST ID +OUTCOME/);
+    expect(table.stdout.trim().split('\n').at(-1)).toBe('cancelled 200');
   }, 60_000);
 
   it('one journal, one run: a second run on a journal in use is refused; a stale lock is taken over', async () => {
