@@ -73,12 +73,15 @@ writeFileSync(
     `liveperson,${old[1]}`,
   ].join('\n'),
 );
-console.log(`$ privacy-deletions cancel --input ${input}\n`);
-const cli = spawn(process.execPath, [join(root, 'dist/src/cli/bin.js'), 'cancel', '--input', input], {
-  env,
-  stdio: 'inherit',
-});
-const code = await new Promise((r) => cli.on('close', r));
-console.log(`\nexit code ${code} (1: not every request could be cancelled — two were too late)`);
+const journal = join(tmpdir(), `privacy-deletions-demo-${process.pid}.jsonl`);
+const run = async (args) => {
+  console.log(`$ privacy-deletions ${args.join(' ')}\n`);
+  const child = spawn(process.execPath, [join(root, 'dist/src/cli/bin.js'), ...args], { env, stdio: 'inherit' });
+  return new Promise((r) => child.on('close', r));
+};
+const code = await run(['cancel', '--input', input, '--journal', journal]);
+console.log(`\nexit code ${code} (1: not every request could be cancelled — two were too late)\n`);
+// The journal read back as the audit record of the run.
+await run(['report', '--journal', journal]);
 await sandbox.close();
 process.exit(code === 1 || code === 0 ? 0 : code);

@@ -19,7 +19,8 @@ const asReceipt = (r: JournalRecord): Receipt => ({
   vendorStatus: r.vendorStatus,
   httpStatus: r.httpStatus,
   verified: r.verified,
-  detail: r.error ?? '',
+  // when it was decided is what an audit asks first; the error name (never its text: it could carry ids) if it failed
+  detail: `at ${r.at}${r.error ? ` — ${r.error}${r.notSent ? ', not sent' : ''}` : ''}`,
   ...(r.notSent ? { notSent: true } : {}),
   at: r.at,
 });
