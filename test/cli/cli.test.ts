@@ -130,10 +130,14 @@ describe('privacy-deletions CLI', () => {
     expectNoSecrets(a.stdout, a.stderr, b.stdout, b.stderr);
   });
 
-  it('bulk: 2000 ids with mixed outcomes, JSON schema, exit 1, journal without secrets', async () => {
-    const fresh = sandbox.seed('mixpanel', 700);
+  it('bulk: 2000 ids with every outcome, JSON schema, exit 1, journal without secrets', async () => {
+    const fresh = sandbox.seed('mixpanel', 600);
+    const cancelledBefore = [...sandbox.seed('mixpanel', 100), ...sandbox.seed('liveperson', 100)];
+    const earlier = await cli(['cancel', '--vendor', 'mixpanel', ...cancelledBefore.slice(0, 100), ...FAST]);
+    const earlierLp = await cli(['cancel', '--vendor', 'liveperson', ...cancelledBefore.slice(100), ...FAST]);
+    expect([earlier.code, earlierLp.code]).toEqual([0, 0]);
     const started = sandbox.seed('mixpanel', 300, 1.5 * DAY);
-    const lpFresh = sandbox.seed('liveperson', 500);
+    const lpFresh = sandbox.seed('liveperson', 400);
     const lpFinal = sandbox.seed('liveperson', 300, 5.5 * DAY);
     const unknown = Array.from({ length: 200 }, (_, i) => String(900_000 + i));
     const rows = [
@@ -142,6 +146,7 @@ describe('privacy-deletions CLI', () => {
       ...lpFresh.map((id) => `liveperson,${id}`),
       ...lpFinal.map((id) => `liveperson,${id}`),
       ...unknown.map((id) => `liveperson,${id}`),
+      ...cancelledBefore.map((id, i) => `${i < 100 ? 'mixpanel' : 'liveperson'},${id}`),
     ];
     const input = join(dir, 'bulk.csv');
     writeFileSync(input, `vendor,request_id\n${rows.join('\n')}\n`);
@@ -151,11 +156,12 @@ describe('privacy-deletions CLI', () => {
     const results = jsonLines(r.stdout);
     expect(results).toHaveLength(2000);
     const count = (o: string) => results.filter((x) => x.outcome === o).length;
-    expect({ cancelled: count('cancelled'), too_late: count('too_late'), not_found: count('not_found') }).toEqual({
-      cancelled: 1200,
-      too_late: 600,
-      not_found: 200,
-    });
+    expect({
+      cancelled: count('cancelled'),
+      already_cancelled: count('already_cancelled'),
+      too_late: count('too_late'),
+      not_found: count('not_found'),
+    }).toEqual({ cancelled: 1000, already_cancelled: 200, too_late: 600, not_found: 200 });
     for (const x of results) {
       expect(Object.keys(x)).toEqual(
         expect.arrayContaining(['line', 'vendor', 'requestId', 'outcome', 'detail', 'at']),
