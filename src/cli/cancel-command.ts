@@ -74,6 +74,15 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   for (const v of vendorsUsed) clients.for(v);
   const journal = o.journal ? openJournal(o.journal as string, o) : undefined;
   const resume = o.resume ? await readJournal(o.journal as string) : undefined;
+  if (resume && journal) {
+    const earlier = [...resume.runs.values()].findLast((r) => typeof r.start?.idScheme === 'string')?.start?.idScheme;
+    if (earlier !== undefined && earlier !== journal.idScheme) {
+      journal.close();
+      throw new UsageError(
+        `--resume: this journal's ids were written ${earlier === 'plain' ? 'without --hash-ids' : journal.idScheme === 'plain' ? 'with --hash-ids' : 'with a different --hash-salt'}; resume with the same --hash-ids and salt as before (nothing was sent)`,
+      );
+    }
+  }
   const runId = randomUUID();
   journal?.writeRun('run-start', {
     runId,
@@ -84,7 +93,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     ...(invalidLinesSkipped ? { invalidLinesSkipped } : {}),
     resume: Boolean(o.resume),
     verify: o.verify !== false,
-    hashedIds: Boolean(o.hashIds),
+    idScheme: journal?.idScheme,
     concurrency: o.concurrency,
     mixpanelRateLimitPerSecond: flags.rateLimit,
   });

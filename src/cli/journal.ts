@@ -108,6 +108,16 @@ export class Journal {
     this.#salt = salt;
   }
 
+  /**
+   * How ids are written: `plain`, or `hmac-sha256:` and a fingerprint of the salt (an HMAC of a fixed text, which says
+   * nothing about any id). A resume must use the same scheme, or it would not recognise a single finished request.
+   */
+  get idScheme(): string {
+    return this.#salt
+      ? `hmac-sha256:${createHmac('sha256', this.#salt).update('privacy-deletions id scheme').digest('hex').slice(0, 12)}`
+      : 'plain';
+  }
+
   key(vendor: string, id: string): string {
     return this.#salt
       ? `hmac:${createHmac('sha256', this.#salt).update(`${vendor}:${id}`).digest('hex').slice(0, 32)}`

@@ -327,9 +327,25 @@ describe('privacy-deletions CLI', () => {
     expect(perRequest.length).toBeGreaterThanOrEqual(3 * 4); // queued, sent, accepted, final per id
     expect(perRequest.every((j) => String(j.id).startsWith('hmac:'))).toBe(true);
     // the run is framed: what ran, with which settings, and how it ended
-    expect(records[0]).toMatchObject({ event: 'run-start', requests: 3, hashedIds: true, verify: true });
+    expect(records[0]).toMatchObject({ event: 'run-start', requests: 3, verify: true });
+    expect(String(records[0]?.idScheme)).toMatch(/^hmac-sha256:[0-9a-f]{12}$/);
     expect(records.at(-1)).toMatchObject({ event: 'run-end', finished: 3, outcomes: { cancelled: 3 } });
     expect(statSync(journal).mode & 0o777).toBe(0o600);
+
+    // a resume must hash the same way, or it would recognise nothing and send everything again
+    const before = sandbox.stats().requests;
+    const base = ['cancel', '--vendor', 'liveperson', ...ids, '--journal', journal, '--resume'];
+    const otherSalt = await cli([...base, '--hash-ids', '--hash-salt', 'other-salt']);
+    expect(otherSalt.code).toBe(2);
+    expect(otherSalt.stderr).toContain('with a different --hash-salt');
+    const unhashed = await cli(base);
+    expect(unhashed.code).toBe(2);
+    expect(unhashed.stderr).toContain('with --hash-ids');
+    expect(sandbox.stats().requests).toBe(before);
+    const same = await cli([...base, '--hash-ids', '--hash-salt', 'pepper-123', '--json']);
+    expect(same.code).toBe(0);
+    expect(jsonLines(same.stdout).every((x) => x.resumed === true)).toBe(true);
+    expect(sandbox.stats().requests).toBe(before);
     expect(text).not.toContain('pepper-123');
   });
 
