@@ -52,6 +52,8 @@ export {
   type MixpanelClient,
   type MixpanelClientOptions,
   type MixpanelDeletion,
+  type MixpanelDeletionCreated,
+  type MixpanelDeletionInput,
   type MixpanelRegion,
   type MixpanelRetrieval,
   type MixpanelTaskCreated,

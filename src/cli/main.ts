@@ -115,12 +115,25 @@ export function buildProgram(): Command {
           throw new UsageError('not confirmed; nothing was sent');
       }
       const clients = clientPool(flagsOf(o));
-      const created =
-        vendor === 'mixpanel'
-          ? await clients.mixpanel().createDeletion({ distinctIds: ids, complianceType: o.complianceType as 'GDPR' })
-          : await clients.liveperson().createDeletionRequest({ [o.type as 'consumer']: ids } as { consumer: string[] });
-      const id = 'taskId' in created ? created.taskId : String(created.request_id);
-      process.stdout.write(`${JSON.stringify({ vendor, requestId: id })}\n`);
+      if (vendor === 'mixpanel') {
+        // Ids that already have a running deletion task are left out and named, the rest are scheduled.
+        const created = await clients.mixpanel().createDeletion({
+          distinctIds: ids,
+          complianceType: o.complianceType as 'GDPR',
+          onConflict: 'submit-rest',
+        });
+        const { alreadyScheduled } = created;
+        process.stdout.write(`${JSON.stringify({ vendor, requestId: created.taskId, alreadyScheduled })}\n`);
+        if (alreadyScheduled)
+          process.stderr.write(
+            `${alreadyScheduled.distinctIds.length} id(s) already had a running deletion task (${alreadyScheduled.taskIds.join(', ')}); the other ${ids.length - alreadyScheduled.distinctIds.length} were scheduled\n`,
+          );
+        return;
+      }
+      const created = await clients
+        .liveperson()
+        .createDeletionRequest({ [o.type as 'consumer']: ids } as { consumer: string[] });
+      process.stdout.write(`${JSON.stringify({ vendor, requestId: String(created.request_id) })}\n`);
     });
 
   program

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { paths } from '../../generated/mixpanel.js';
 import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
+import { ConflictError } from '../core/errors.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
@@ -72,6 +73,22 @@ export interface MixpanelTaskCreated {
   raw: unknown;
 }
 
+export interface MixpanelDeletionInput {
+  distinctIds: string[];
+  complianceType?: ComplianceType;
+  /**
+   * What to do when Mixpanel answers 409 because some ids already have a running deletion task (nothing is created):
+   * 'throw' (default) raises ConflictError; 'submit-rest' sends one new request for the other ids and reports the
+   * scheduled ones in `alreadyScheduled`.
+   */
+  onConflict?: 'throw' | 'submit-rest';
+}
+
+export interface MixpanelDeletionCreated extends MixpanelTaskCreated {
+  /** With onConflict 'submit-rest': the ids left out because they already had a task, and those tasks. */
+  alreadyScheduled?: { distinctIds: string[]; taskIds: string[] };
+}
+
 /** How Mixpanel task statuses explain a refused cancel (REVOKED also confirms an accepted one). */
 export const MIXPANEL_STATUS_RULES: RefusalRules = {
   alreadyCancelled: ['REVOKED'],
@@ -90,10 +107,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 export interface MixpanelClient {
   cancelDeletion(trackingId: string, options?: CallOptions): Promise<CancelResult>;
   getDeletion(trackingId: string, options?: CallOptions): Promise<MixpanelDeletion>;
-  createDeletion(
-    input: { distinctIds: string[]; complianceType?: ComplianceType },
-    options?: CallOptions,
-  ): Promise<MixpanelTaskCreated>;
+  createDeletion(input: MixpanelDeletionInput, options?: CallOptions): Promise<MixpanelDeletionCreated>;
   createRetrieval(
     input: { distinctIds: string[]; complianceType?: ComplianceType; disclosureType?: DisclosureType },
     options?: CallOptions,
@@ -177,16 +191,33 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     };
   }
 
-  async function createDeletion(
-    input: { distinctIds: string[]; complianceType?: ComplianceType },
-    options?: CallOptions,
-  ): Promise<MixpanelTaskCreated> {
+  async function createDeletion(input: MixpanelDeletionInput, options?: CallOptions): Promise<MixpanelDeletionCreated> {
     const op = ctx('createDeletion');
     const { distinct_ids, compliance_type } = subjects(op, input);
-    const created = await execute(transport, op, { ...options, idempotent: false }, (fetch) =>
-      api.POST('/data-deletions/v3.0', { params: { query: token }, body: { distinct_ids, compliance_type }, fetch }),
-    );
-    return taskCreated(created, op);
+    const onConflict = guard.oneOf(op, 'onConflict', input.onConflict ?? 'throw', ['throw', 'submit-rest'] as const);
+    const send = (ids: string[]) =>
+      execute(transport, op, { ...options, idempotent: false }, (fetch) =>
+        api.POST('/data-deletions/v3.0', {
+          params: { query: token },
+          body: { distinct_ids: ids, compliance_type },
+          fetch,
+        }),
+      );
+    try {
+      return taskCreated(await send(distinct_ids), op);
+    } catch (err) {
+      // 409: some ids already have a running task and nothing was created. Never the identical request again; with
+      // 'submit-rest', one new request for the ids that are not scheduled yet (Mixpanel's own advice).
+      if (!(err instanceof ConflictError) || onConflict !== 'submit-rest') throw err;
+      const scheduled = new Set(err.conflictingDistinctIds);
+      const rest = distinct_ids.filter((id) => !scheduled.has(id));
+      if (scheduled.size === 0 || rest.length === 0 || rest.length === distinct_ids.length) throw err;
+      const created = taskCreated(await send(rest), op);
+      return {
+        ...created,
+        alreadyScheduled: { distinctIds: [...scheduled], taskIds: err.conflictingTaskIds },
+      };
+    }
   }
 
   async function createRetrieval(

@@ -219,7 +219,7 @@ describe('privacy-deletions CLI', () => {
     expectNoSecrets(r.stdout, r.stderr);
   });
 
-  it('usage errors exit 2: no ids, bad id, missing credentials, create without --yes off a terminal', async () => {
+  it('usage errors exit 2 (no ids, bad id, credentials, create without --yes off a terminal); create at both vendors', async () => {
     expect((await cli(['cancel', '--vendor', 'mixpanel'])).code).toBe(2);
     expect((await cli(['cancel', '--vendor', 'liveperson', 'abc'])).code).toBe(2);
     const noCreds = await cli(['cancel', '--vendor', 'mixpanel', 'x'], { env: { MIXPANEL_OAUTH_TOKEN: '' } });
@@ -251,6 +251,18 @@ describe('privacy-deletions CLI', () => {
     const created = await cli(['create', '--vendor', 'liveperson', '--type', 'consumer', '--ids', 'c-1', '--yes']);
     expect(created.code).toBe(0);
     expect(jsonLines(created.stdout)[0]).toMatchObject({ vendor: 'liveperson' });
+    // Mixpanel: an id that already has a running task is named and left out, the rest are scheduled
+    const firstTask = await cli(['create', '--vendor', 'mixpanel', '--ids', 'subject-dup-1', '--yes']);
+    expect(firstTask.code).toBe(0);
+    const overlap = await cli(['create', '--vendor', 'mixpanel', '--ids', 'subject-dup-1,subject-new-2', '--yes']);
+    expect(overlap.code).toBe(0);
+    const result = jsonLines(overlap.stdout)[0];
+    expect(result).toMatchObject({
+      vendor: 'mixpanel',
+      alreadyScheduled: { distinctIds: ['subject-dup-1'], taskIds: [jsonLines(firstTask.stdout)[0]?.requestId] },
+    });
+    expect(result?.requestId).not.toBe(jsonLines(firstTask.stdout)[0]?.requestId);
+    expect(overlap.stderr).toContain('1 id(s) already had a running deletion task');
   });
 
   it('on a terminal: create asks and sends only after yes; cancel draws a live progress bar', async () => {

@@ -184,6 +184,27 @@ describe('retries', () => {
     expect(srv.seen).toHaveLength(1);
   });
 
+  it("Mixpanel 409 with onConflict 'submit-rest': one new request for the ids not yet scheduled", async () => {
+    const conflict = { conflicting_distinct_ids: ['u2'], conflicting_task_ids: ['t-9'], error: 'exists' };
+    const srv = await scriptedServer((_req, res, seen) => {
+      const ids = (JSON.parse(seen.body) as { distinct_ids: string[] }).distinct_ids;
+      if (ids.includes('u2')) return sendJson(res, 409, { status: 'error', error: conflict });
+      sendJson(res, 200, { status: 'ok', results: { task_id: 'task-rest' } });
+    });
+    const { mp } = mixpanelAt(srv.url);
+    const created = await mp.createDeletion({ distinctIds: ['u1', 'u2', 'u3'], onConflict: 'submit-rest' });
+    expect(created).toMatchObject({ taskId: 'task-rest', alreadyScheduled: { distinctIds: ['u2'], taskIds: ['t-9'] } });
+    expect(srv.seen.map((x) => JSON.parse(x.body).distinct_ids)).toEqual([
+      ['u1', 'u2', 'u3'],
+      ['u1', 'u3'],
+    ]);
+
+    // every id already scheduled: nothing left to send, the conflict is raised after one request
+    const all = await mp.createDeletion({ distinctIds: ['u2'], onConflict: 'submit-rest' }).catch((e: unknown) => e);
+    expect(all).toBeInstanceOf(ConflictError);
+    expect(srv.seen).toHaveLength(3);
+  });
+
   it('a 200 that is not JSON is reported, not crashed on', async () => {
     const srv = await scriptedServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html', 'content-length': 6 });
