@@ -40,8 +40,12 @@ export {
   type LivePersonDeletionRequest,
   type LivePersonStatus,
   livePersonStatus,
+  type MonthlyQuotaOptions,
   type OAuth1Credentials,
+  type QuotaLedger,
+  type QuotaUsage,
 } from './liveperson/client.js';
+export { LIVEPERSON_DEFAULT_MONTHLY_QUOTA, MemoryQuotaLedger } from './liveperson/quota.js';
 export {
   type ComplianceType,
   createMixpanelClient,

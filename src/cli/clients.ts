@@ -13,6 +13,7 @@ import {
 } from '../liveperson/client.js';
 import { createMixpanelClient, type MixpanelClient, type MixpanelRegion } from '../mixpanel/client.js';
 import type { CliVendor } from './input.js';
+import { defaultQuotaLedgerPath, FileQuotaLedger } from './quota-ledger.js';
 
 export interface ConnectionFlags {
   region?: string;
@@ -25,6 +26,10 @@ export interface ConnectionFlags {
   timeout?: number;
   retries?: number;
   fetch?: typeof fetch;
+  /** LivePerson creates per month before a local refusal (env LIVEPERSON_MONTHLY_QUOTA, default 100). */
+  monthlyQuota?: number;
+  /** Where the monthly count of LivePerson creates is kept (env LIVEPERSON_QUOTA_LEDGER). */
+  quotaLedger?: string;
 }
 
 export class UsageError extends Error {
@@ -138,12 +143,18 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
   }
   const baseUrl = flags.livepersonBaseUrl ?? env('LIVEPERSON_BASE_URL');
   const domain = flags.domain ?? env('LIVEPERSON_DOMAIN');
+  const quotaText = env('LIVEPERSON_MONTHLY_QUOTA');
+  const limit = flags.monthlyQuota ?? (quotaText === undefined ? undefined : Number(quotaText));
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    throw new UsageError(`LIVEPERSON_MONTHLY_QUOTA must be a positive integer; got ${JSON.stringify(quotaText)}`);
+  const ledger = new FileQuotaLedger(flags.quotaLedger ?? env('LIVEPERSON_QUOTA_LEDGER') ?? defaultQuotaLedgerPath());
   return wrap(() =>
     createLivePersonClient({
       siteId,
       auth,
       ...(baseUrl ? { baseUrl } : {}),
       ...(domain ? { domain } : {}),
+      monthlyQuota: { ledger, ...(limit === undefined ? {} : { limit }) },
       ...common(flags),
     }),
   );

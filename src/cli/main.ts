@@ -101,6 +101,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--type <type>', 'LivePerson deletion type').choices([...LIVEPERSON_DELETION_TYPES]))
     .option('--compliance-type <type>', 'Mixpanel: GDPR or CCPA', 'GDPR')
     .option('--yes', 'do not ask for confirmation')
+    .option(
+      '--monthly-quota <n>',
+      'LivePerson creates allowed per month before a local refusal (env LIVEPERSON_MONTHLY_QUOTA; default 100)',
+      positiveInt('--monthly-quota'),
+    )
+    .option('--quota-ledger <path>', 'file counting LivePerson creates per month (env LIVEPERSON_QUOTA_LEDGER)')
     .action(async (o: Record<string, unknown>) => {
       const vendor = needVendor(o);
       const ids = String(o.ids)
@@ -114,7 +120,11 @@ export function buildProgram(): Command {
         if (!(await confirm(`Create a ${vendor} deletion request for ${ids.length} id(s)?`)))
           throw new UsageError('not confirmed; nothing was sent');
       }
-      const clients = clientPool(flagsOf(o));
+      const clients = clientPool({
+        ...flagsOf(o),
+        monthlyQuota: o.monthlyQuota as number | undefined,
+        quotaLedger: o.quotaLedger as string | undefined,
+      });
       if (vendor === 'mixpanel') {
         // Ids that already have a running deletion task are left out and named, the rest are scheduled.
         const created = await clients.mixpanel().createDeletion({
@@ -130,10 +140,14 @@ export function buildProgram(): Command {
           );
         return;
       }
-      const created = await clients
-        .liveperson()
-        .createDeletionRequest({ [o.type as 'consumer']: ids } as { consumer: string[] });
+      const liveperson = clients.liveperson();
+      const created = await liveperson.createDeletionRequest({ [o.type as 'consumer']: ids } as { consumer: string[] });
       process.stdout.write(`${JSON.stringify({ vendor, requestId: String(created.request_id) })}\n`);
+      const quota = liveperson.quotaUsage();
+      if (quota)
+        process.stderr.write(
+          `LivePerson creates in ${quota.month} (local count): ${quota.used} of ${quota.limit}, ${quota.remaining} left\n`,
+        );
     });
 
   program

@@ -3,7 +3,7 @@
  */
 import type { DeletionRequest, paths } from '../../generated/liveperson.js';
 import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
-import { MonthlyQuotaError, NotFoundError } from '../core/errors.js';
+import { ConnectionError, MonthlyQuotaError, NotFoundError, ServerError } from '../core/errors.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
@@ -11,9 +11,11 @@ import { type CallOptions, execute } from '../core/request.js';
 import { type ClientOptions, Transport } from '../core/transport.js';
 import { createAuthorizer, type LivePersonAuth } from './auth.js';
 import { createDomainResolver, DEFAULT_DOMAIN_API } from './domain.js';
+import { type MonthlyQuotaOptions, monthlyQuota, type QuotaUsage } from './quota.js';
 
 export type { DeletionRequest as LivePersonDeletionRequest } from '../../generated/liveperson.js';
 export type { LivePersonAuth, OAuth1Credentials } from './auth.js';
+export type { MonthlyQuotaOptions, QuotaLedger, QuotaUsage } from './quota.js';
 
 export const LIVEPERSON_MAX_IDS = 100;
 export const LIVEPERSON_DELETION_TYPES = ['engagement', 'conversation', 'consumer', 'ticketing'] as const;
@@ -41,6 +43,11 @@ export interface LivePersonClientOptions extends ClientOptions {
   domain?: string;
   /** Domain API origin (default https://api.liveperson.net). */
   domainApiBaseUrl?: string;
+  /**
+   * Local count of create requests per calendar month (default limit 100, in memory): a create beyond it is refused
+   * before sending with MonthlyQuotaError. false turns it off.
+   */
+  monthlyQuota?: MonthlyQuotaOptions | false;
 }
 
 /** One request body: exactly one deletion type with 1–100 unique ids. */
@@ -60,6 +67,8 @@ export interface LivePersonClient {
   getDeletionRequest(requestId: string | number, options?: CallOptions): Promise<DeletionRequest>;
   listDeletionRequests(filters?: ListFilters, options?: CallOptions): Promise<DeletionRequest[]>;
   createDeletionRequest(body: CreateDeletionRequestInput, options?: CallOptions): Promise<DeletionRequest>;
+  /** Creates counted locally this month, or undefined when monthlyQuota is off. */
+  quotaUsage(): QuotaUsage | undefined;
 }
 
 /** How LivePerson statuses explain a refused cancel (CANCELED also confirms an accepted one). */
@@ -102,6 +111,7 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
   if (typeof siteId !== 'string' || !SITE_ID.test(siteId)) {
     throw guard.invalid(setup, `siteId must match ^[a-zA-Z0-9_]{1,20}$; got ${JSON.stringify(siteId)}`);
   }
+  const quota = options.monthlyQuota === false ? undefined : monthlyQuota(siteId, options.monthlyQuota);
   const authorizer = createAuthorizer(options.auth);
   const redactor = new Redactor(authorizer.secrets);
   const transport = new Transport({
@@ -228,17 +238,32 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
       );
     const type = keys[0] as LivePersonDeletionType;
     const ids = guard.idList(op, type, (body as Record<string, unknown>)[type], LIVEPERSON_MAX_IDS);
+    quota?.beforeCreate(op);
     const baseUrl = await resolveBaseUrl(options);
-    const { data } = await execute<DeletionRequest>(transport, op, { ...options, idempotent: false }, (fetch) =>
-      api.POST('/api/account/{site_id}/personal-data-deletion', {
-        baseUrl,
-        params: { path: { site_id: siteId } },
-        body: { [type]: ids } as CreateDeletionRequestInput,
-        fetch,
-      }),
-    );
-    return data;
+    try {
+      const { data } = await execute<DeletionRequest>(transport, op, { ...options, idempotent: false }, (fetch) =>
+        api.POST('/api/account/{site_id}/personal-data-deletion', {
+          baseUrl,
+          params: { path: { site_id: siteId } },
+          body: { [type]: ids } as CreateDeletionRequestInput,
+          fetch,
+        }),
+      );
+      quota?.counted();
+      return data;
+    } catch (err) {
+      if (err instanceof MonthlyQuotaError) quota?.exhausted();
+      // Counted when LivePerson may have acted on it; a 4xx refusal or a request never sent does not use quota.
+      else if (err instanceof ServerError || (err instanceof ConnectionError && err.attempts > 0)) quota?.counted();
+      throw err;
+    }
   }
 
-  return { cancelDeletionRequest, getDeletionRequest, listDeletionRequests, createDeletionRequest };
+  return {
+    cancelDeletionRequest,
+    getDeletionRequest,
+    listDeletionRequests,
+    createDeletionRequest,
+    quotaUsage: () => quota?.usage(),
+  };
 }

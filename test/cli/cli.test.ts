@@ -54,7 +54,14 @@ function cli(
 ): Promise<Run> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...ENV, MIXPANEL_BASE_URL: mpUrl, LIVEPERSON_BASE_URL: lpUrl, ...opts.env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...ENV,
+        MIXPANEL_BASE_URL: mpUrl,
+        LIVEPERSON_BASE_URL: lpUrl,
+        XDG_STATE_HOME: join(dir, 'state'), // the LivePerson quota ledger, kept out of the real home
+        ...opts.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -74,7 +81,13 @@ function cliOnTerminal(args: string[], typed: string): Promise<Run> {
   const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
   return new Promise((res) => {
     const child = spawn('script', ['-qec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], {
-      env: { PATH: process.env.PATH ?? '', ...ENV, MIXPANEL_BASE_URL: mpUrl, LIVEPERSON_BASE_URL: lpUrl },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...ENV,
+        MIXPANEL_BASE_URL: mpUrl,
+        LIVEPERSON_BASE_URL: lpUrl,
+        XDG_STATE_HOME: join(dir, 'state'),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -251,6 +264,18 @@ describe('privacy-deletions CLI', () => {
     const created = await cli(['create', '--vendor', 'liveperson', '--type', 'consumer', '--ids', 'c-1', '--yes']);
     expect(created.code).toBe(0);
     expect(jsonLines(created.stdout)[0]).toMatchObject({ vendor: 'liveperson' });
+    expect(created.stderr).toMatch(/LivePerson creates in \d{4}-\d{2} \(local count\): 1 of 100, 99 left/);
+    const ledgerFile = join(dir, 'state', 'privacy-deletions', 'liveperson-quota.json');
+    expect(Object.values(JSON.parse(readFileSync(ledgerFile, 'utf8')))).toEqual([1]);
+    expect(statSync(ledgerFile).mode & 0o777).toBe(0o600);
+    // a create past the month's quota is refused before it is sent
+    const requestsBefore = sandbox.stats().requests;
+    const past = await cli(['create', '--vendor', 'liveperson', '--type', 'consumer', '--ids', 'c-2', '--yes'], {
+      env: { LIVEPERSON_MONTHLY_QUOTA: '1' },
+    });
+    expect(past.code).toBe(1);
+    expect(past.stderr).toMatch(/MonthlyQuotaError: .*1 of 1 create requests already sent .*not sent/);
+    expect(sandbox.stats().requests).toBe(requestsBefore);
     // Mixpanel: an id that already has a running task is named and left out, the rest are scheduled
     const firstTask = await cli(['create', '--vendor', 'mixpanel', '--ids', 'subject-dup-1', '--yes']);
     expect(firstTask.code).toBe(0);

@@ -1,0 +1,77 @@
+/**
+ * LivePerson allows 100 create requests per calendar month by default and answers 429 beyond that (a quota, not a
+ * rate limit). A local count of the creates this client sent lets the SDK say how many remain and refuse, before
+ * sending, a create that LivePerson would refuse anyway. The count is a lower bound (other tools and people may create
+ * too), so a local refusal only happens when at least `limit` creates are known to have been sent this month.
+ */
+import { type ErrorDetails, MonthlyQuotaError } from '../core/errors.js';
+
+/** Where counts live: in memory by default; the CLI keeps them in a file so they last between runs. */
+export interface QuotaLedger {
+  /** Creates counted for `key` (site id and UTC month, e.g. `92186583:2026-11`). */
+  get(key: string): number;
+  set(key: string, count: number): void;
+}
+
+export class MemoryQuotaLedger implements QuotaLedger {
+  readonly #counts = new Map<string, number>();
+  get(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+  set(key: string, count: number): void {
+    this.#counts.set(key, count);
+  }
+}
+
+export interface MonthlyQuotaOptions {
+  /** Creates allowed per calendar month (UTC); LivePerson's default is 100, raised on request by the account team. */
+  limit?: number;
+  ledger?: QuotaLedger;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+export interface QuotaUsage {
+  /** yyyy-mm (UTC). */
+  month: string;
+  used: number;
+  limit: number;
+  remaining: number;
+}
+
+export const LIVEPERSON_DEFAULT_MONTHLY_QUOTA = 100;
+
+export function monthlyQuota(siteId: string, options: MonthlyQuotaOptions = {}) {
+  const limit = options.limit ?? LIVEPERSON_DEFAULT_MONTHLY_QUOTA;
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError('monthlyQuota.limit must be a positive integer');
+  const ledger = options.ledger ?? new MemoryQuotaLedger();
+  const now = options.now ?? (() => new Date());
+  const month = () => now().toISOString().slice(0, 7);
+  const key = () => `${siteId}:${month()}`;
+
+  const usage = (): QuotaUsage => {
+    const used = ledger.get(key());
+    return { month: month(), used, limit, remaining: Math.max(0, limit - used) };
+  };
+  return {
+    usage,
+    /** Refuses, without sending, a create the month's quota has no room for. */
+    beforeCreate(op: Pick<ErrorDetails, 'vendor' | 'operation'>): void {
+      const u = usage();
+      if (u.remaining > 0) return;
+      throw new MonthlyQuotaError(
+        `liveperson ${op.operation}: ${u.used} of ${u.limit} create requests already sent in ${u.month} (local count); ` +
+          'not sent, LivePerson would refuse it with 429. If the account has a higher threshold, raise monthlyQuota.limit.',
+        { ...op, attempts: 0 },
+      );
+    },
+    /** A create reached LivePerson (or may have: a timeout or 5xx after sending counts too). */
+    counted(): void {
+      ledger.set(key(), ledger.get(key()) + 1);
+    },
+    /** LivePerson said 429: the month is used up, whatever the local count says. */
+    exhausted(): void {
+      ledger.set(key(), Math.max(ledger.get(key()), limit));
+    },
+  };
+}
