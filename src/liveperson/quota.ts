@@ -1,8 +1,8 @@
 /**
  * LivePerson allows 100 create requests per calendar month by default and answers 429 beyond that (a quota, not a
  * rate limit). A local count of the creates this client sent lets the SDK say how many remain and refuse, before
- * sending, a create that LivePerson would refuse anyway. The count is a lower bound (other tools and people may create
- * too), so a local refusal only happens when at least `limit` creates are known to have been sent this month.
+ * sending, a create that LivePerson would refuse anyway. It misses creates made elsewhere and counts a 5xx or timeout
+ * that LivePerson may have acted on (a 4xx refusal is not counted).
  */
 import { type ErrorDetails, MonthlyQuotaError } from '../core/errors.js';
 
