@@ -31,6 +31,7 @@ export { PACKAGE_VERSION, USER_AGENT } from './core/version.js';
 export {
   type CreateDeletionRequestInput,
   createLivePersonClient,
+  LIVEPERSON_DEFAULT_CANCEL_WINDOW_MS,
   LIVEPERSON_DELETION_TYPES,
   LIVEPERSON_MAX_IDS,
   type ListFilters,
@@ -39,6 +40,7 @@ export {
   type LivePersonClientOptions,
   type LivePersonDeletionRequest,
   type LivePersonStatus,
+  livePersonCancellableUntil,
   livePersonStatus,
   type MonthlyQuotaOptions,
   type OAuth1Credentials,

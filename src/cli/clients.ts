@@ -9,6 +9,7 @@ import {
   createLivePersonClient,
   type LivePersonAuth,
   type LivePersonClient,
+  livePersonCancellableUntil,
   livePersonStatus,
 } from '../liveperson/client.js';
 import { createMixpanelClient, type MixpanelClient, type MixpanelRegion } from '../mixpanel/client.js';
@@ -30,6 +31,8 @@ export interface ConnectionFlags {
   monthlyQuota?: number;
   /** Where the monthly count of LivePerson creates is kept (env LIVEPERSON_QUOTA_LEDGER). */
   quotaLedger?: string;
+  /** LivePerson's cancel window, for the `cancellableUntil` estimate (default 5 days). */
+  cancelWindowMs?: number;
 }
 
 export class UsageError extends Error {
@@ -177,13 +180,18 @@ export function clientPool(flags: ConnectionFlags) {
       return vendor === 'mixpanel' ? this.mixpanel() : this.liveperson();
     },
     /** The vendor's status word for one request, with the record it came from. */
-    async readStatus(vendor: CliVendor, id: string): Promise<{ status: string; record: unknown }> {
+    /** The vendor status of a request; for LivePerson also when it is expected to turn final (an estimate). */
+    async readStatus(
+      vendor: CliVendor,
+      id: string,
+    ): Promise<{ status: string; record: unknown; cancellableUntil?: string | undefined }> {
       if (vendor === 'mixpanel') {
         const deletion = await this.mixpanel().getDeletion(id);
         return { status: deletion.status, record: deletion };
       }
       const request = await this.liveperson().getDeletionRequest(id);
-      return { status: livePersonStatus(request), record: request };
+      const cancellableUntil = livePersonCancellableUntil(request, flags.cancelWindowMs);
+      return { status: livePersonStatus(request), record: request, cancellableUntil };
     },
   };
 }

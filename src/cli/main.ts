@@ -58,6 +58,12 @@ export function buildProgram(): Command {
       .argument('[ids...]', 'request ids (with --vendor)'),
   )
     .option('--input <file>', 'CSV (vendor,request_id) or JSON Lines file, as for cancel; validated first')
+    .option(
+      '--cancel-window-days <n>',
+      "LivePerson's cancel window, for the cancellable-until estimate",
+      positiveInt('--cancel-window-days'),
+      5,
+    )
     .option('--json', 'JSON output')
     .action(async (ids: string[], o: Record<string, unknown>) => {
       process.exitCode = await statusCommand(ids, o);

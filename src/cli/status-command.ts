@@ -12,17 +12,18 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
   const redactor = cliRedactor();
   const prepared = await prepareItems(ids, o);
   if (typeof prepared === 'number') return prepared;
-  const clients = clientPool(flagsOf(o));
+  const clients = clientPool({ ...flagsOf(o), cancelWindowMs: (o.cancelWindowDays as number) * 86_400_000 });
   for (const v of prepared.vendorsUsed) clients.for(v);
   let failed = 0;
   for await (const { line, vendor, requestId } of prepared.source()) {
     const at = line === undefined ? {} : { line };
     try {
-      const { status, record } = await clients.readStatus(vendor, requestId);
+      const { status, record, cancellableUntil } = await clients.readStatus(vendor, requestId);
+      const until = cancellableUntil ? { cancellableUntil } : {};
       process.stdout.write(
         o.json
-          ? `${JSON.stringify({ ...at, vendor, requestId, status, result: record })}\n`
-          : `${vendor} ${requestId} ${status}\n`,
+          ? `${JSON.stringify({ ...at, vendor, requestId, status, ...until, result: record })}\n`
+          : `${vendor} ${requestId} ${status}${cancellableUntil ? ` (cancellable until about ${cancellableUntil}, ${timeLeft(cancellableUntil)})` : ''}\n`,
       );
     } catch (err) {
       failed++;
@@ -37,4 +38,12 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
   }
   if (failed) process.stderr.write(`${failed} status read(s) failed\n`);
   return failed ? 1 : 0;
+}
+
+/** "in 4 d 3 h", "in 45 min" or "passed": how long is left to cancel. */
+function timeLeft(iso: string): string {
+  const ms = Date.parse(iso) - Date.now();
+  if (ms <= 0) return 'passed';
+  const h = Math.floor(ms / 3_600_000);
+  return h >= 24 ? `in ${Math.floor(h / 24)} d ${h % 24} h` : h >= 1 ? `in ${h} h` : `in ${Math.ceil(ms / 60_000)} min`;
 }

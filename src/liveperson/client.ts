@@ -78,6 +78,22 @@ export const LIVEPERSON_STATUS_RULES: RefusalRules = {
   notFound: [],
 };
 
+/** "final and irrevocable after a pre-defined time period (5 days by default)"; account-configurable. */
+export const LIVEPERSON_DEFAULT_CANCEL_WINDOW_MS = 5 * 24 * 3_600_000;
+
+/**
+ * When a NOT_STARTED request is expected to turn final, from its request_time and the cancel window: an estimate for
+ * planning (the window is account-configurable); outcomes are always decided from the server's status.
+ */
+export function livePersonCancellableUntil(
+  request: DeletionRequest,
+  windowMs = LIVEPERSON_DEFAULT_CANCEL_WINDOW_MS,
+): string | undefined {
+  if (livePersonStatus(request) !== 'NOT_STARTED' || typeof request.request_time !== 'string') return undefined;
+  const requested = Date.parse(request.request_time);
+  return Number.isNaN(requested) ? undefined : new Date(requested + windowMs).toISOString();
+}
+
 /** The status word of a request; older bodies only carry `is_canceled`. */
 export function livePersonStatus(request: DeletionRequest): LivePersonStatus {
   if (typeof request.status === 'string' && request.status) return request.status.toUpperCase();

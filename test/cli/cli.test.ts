@@ -320,7 +320,15 @@ describe('privacy-deletions CLI', () => {
     expect(a.code).toBe(0);
     expect(a.stdout.trim()).toBe(`mixpanel ${mp} STARTED`);
     const b = await cli(['status', '--vendor', 'liveperson', lp as string, '--json']);
-    expect(jsonLines(b.stdout)[0]).toMatchObject({ vendor: 'liveperson', requestId: lp, status: 'NOT_STARTED' });
+    const lpStatus = jsonLines(b.stdout)[0] as { cancellableUntil: string; result: { request_time: string } };
+    expect(lpStatus).toMatchObject({ vendor: 'liveperson', requestId: lp, status: 'NOT_STARTED' });
+    // when it turns final, estimated from request_time and the (default 5-day) window
+    const requested = Date.parse(lpStatus.result.request_time);
+    expect(lpStatus.cancellableUntil).toBe(new Date(requested + 5 * DAY).toISOString());
+    const human = await cli(['status', '--vendor', 'liveperson', lp as string, '--cancel-window-days', '2']);
+    expect(human.stdout.trim()).toBe(
+      `liveperson ${lp} NOT_STARTED (cancellable until about ${new Date(requested + 2 * DAY).toISOString()}, in 1 d 23 h)`,
+    );
     const list = await cli(['list', '--status', 'NOT_STARTED', '--json']);
     expect(list.code).toBe(0);
     const listed = jsonLines(list.stdout);
