@@ -73,7 +73,9 @@ export async function* readInput(path: string): AsyncGenerator<InputItem | Input
 export const isProblem = (x: InputItem | InputProblem): x is InputProblem => 'message' in x;
 
 export interface InputCheck {
+  /** The first 50 problems (enough to show; the rest are counted). */
   problems: InputProblem[];
+  invalid: number;
   /** line → the earlier line with the same vendor and request id (sent once, reported on the first). */
   repeats: Map<number, number>;
   /** Distinct valid requests. */
@@ -81,24 +83,51 @@ export interface InputCheck {
   vendors: Set<CliVendor>;
 }
 
+/** FNV-1a over UTF-16 units, folded to the table size: a bucket for a request key. */
+function bucketOf(key: string, mask: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) & mask;
+}
+
+const requestKey = (x: InputItem) => `${x.vendor}\n${x.requestId}`;
+
 /**
- * The first pass over a file, before anything is sent: every problem with its line, and repeated requests. Keeps one
- * key per distinct request while it runs (the only per-line memory of a bulk run), and drops them when done.
+ * The first pass over a file, before anything is sent: every problem with its line, and repeated requests, found
+ * exactly in constant memory per line. Pass one counts each request key into a fixed table of 2^20 one-byte
+ * buckets (1 MiB); only when a bucket is hit twice does a second pass keep the keys of lines in such buckets, so a
+ * file without repeats costs 1 MiB whatever its length, and one with repeats keeps only the candidates.
  */
 export async function validateInput(path: string): Promise<InputCheck> {
+  const MASK = (1 << 20) - 1;
+  const hits = new Uint8Array(MASK + 1);
   const problems: InputProblem[] = [];
-  const firstLine = new Map<string, number>();
-  const repeats = new Map<number, number>();
   const vendors = new Set<CliVendor>();
+  let valid = 0;
+  let invalid = 0;
+  let collided = false;
   for await (const x of readInput(path)) {
-    if (isProblem(x)) problems.push(x);
-    else {
-      const key = `${x.vendor}\n${x.requestId}`;
+    if (isProblem(x)) {
+      if (++invalid <= 50) problems.push(x);
+      continue;
+    }
+    valid++;
+    vendors.add(x.vendor);
+    const b = bucketOf(requestKey(x), MASK);
+    if (hits[b] === 1) collided = true;
+    if ((hits[b] as number) < 2) hits[b] = (hits[b] as number) + 1;
+  }
+  const repeats = new Map<number, number>();
+  if (collided) {
+    const firstLine = new Map<string, number>(); // candidates only
+    for await (const x of readInput(path)) {
+      if (isProblem(x)) continue;
+      const key = requestKey(x);
+      if (hits[bucketOf(key, MASK)] !== 2) continue;
       const first = firstLine.get(key);
       if (first === undefined) firstLine.set(key, x.line ?? 0);
       else repeats.set(x.line ?? 0, first);
-      vendors.add(x.vendor);
     }
   }
-  return { problems, repeats, distinct: firstLine.size, vendors };
+  return { problems, invalid, repeats, distinct: valid - repeats.size, vendors };
 }

@@ -26,19 +26,17 @@ export async function prepareItems(ids: string[], o: Record<string, unknown>): P
   const vendorsUsed = new Set<CliVendor>();
   if (input) {
     // First pass: validate the whole file before anything is sent, and find repeated requests.
-    const { problems, repeats, distinct, vendors } = await validateInput(input);
+    const { problems, invalid, repeats, distinct, vendors } = await validateInput(input);
     for (const v of vendors) vendorsUsed.add(v);
-    if (problems.length) {
-      for (const p of problems.slice(0, 50)) process.stderr.write(`${input}:${p.line}: ${p.message}\n`);
-      if (problems.length > 50) process.stderr.write(`… and ${problems.length - 50} more invalid lines\n`);
+    if (invalid) {
+      for (const p of problems) process.stderr.write(`${input}:${p.line}: ${p.message}\n`);
+      if (invalid > problems.length) process.stderr.write(`… and ${invalid - problems.length} more invalid lines\n`);
       if (!o.skipInvalid) {
-        process.stderr.write(
-          `${problems.length} invalid line(s); nothing was sent. Fix them or pass --skip-invalid.\n`,
-        );
+        process.stderr.write(`${invalid} invalid line(s); nothing was sent. Fix them or pass --skip-invalid.\n`);
         return 2;
       }
-      process.stderr.write(`skipping ${problems.length} invalid line(s) (--skip-invalid)\n`);
-      invalidLinesSkipped = problems.length;
+      process.stderr.write(`skipping ${invalid} invalid line(s) (--skip-invalid)\n`);
+      invalidLinesSkipped = invalid;
     }
     repeatedLines = repeats.size;
     if (repeats.size) {

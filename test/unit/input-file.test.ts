@@ -1,0 +1,42 @@
+/** The first pass over a bulk input file: problems by line, and repeated requests found exactly. */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateInput } from '../../src/cli/input.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pd-input-'));
+
+describe('validateInput', () => {
+  it('finds exactly the repeated requests among 20,000 lines (bucket collisions are checked, not trusted)', async () => {
+    const ids = Array.from({ length: 20_000 }, () => randomUUID());
+    const lines = ids.map((id, i) => (i % 2 ? `liveperson,${1_000_000 + i}` : `mixpanel,${id}`));
+    // three repeats: same vendor and id (vendor case and spacing do not matter); one same id at the other vendor
+    lines.push(`mixpanel,${ids[0]}`, `MIXPANEL, ${ids[0]}`, 'liveperson,1000001', `liveperson,${1_000_000 + 2}`);
+    const path = join(dir, 'repeats.csv');
+    writeFileSync(path, lines.join('\n'));
+    const check = await validateInput(path);
+    expect(check.invalid).toBe(0);
+    expect(check.distinct).toBe(20_001);
+    expect([...check.repeats]).toEqual([
+      [20_001, 1],
+      [20_002, 1],
+      [20_003, 2],
+    ]);
+    expect([...check.vendors].sort()).toEqual(['liveperson', 'mixpanel']);
+  });
+
+  it('without repeats keeps no keys; problems are kept for the first 50 lines and counted after', async () => {
+    const lines = Array.from({ length: 120 }, (_, i) => (i % 2 ? `liveperson,not-a-number-${i}` : `mixpanel,t-${i}`));
+    const path = join(dir, 'problems.csv');
+    writeFileSync(path, lines.join('\n'));
+    const check = await validateInput(path);
+    expect(check.invalid).toBe(60);
+    expect(check.problems).toHaveLength(50);
+    expect(check.problems[0]).toMatchObject({ line: 2 });
+    expect(check.problems[0]?.message).toMatch(/requestId must be a number/);
+    expect(check.repeats.size).toBe(0);
+    expect(check.distinct).toBe(60);
+  });
+});
