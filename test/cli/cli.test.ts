@@ -519,7 +519,7 @@ describe('privacy-deletions CLI', () => {
     const journal = join(dir, 'locked.jsonl');
     const args = ['cancel', '--input', input, '--journal', journal, '--json'];
     let second: Run | undefined;
-    const first = await cli([...args, '--rate-limit', '10'], {
+    const first = await cli([...args, '--rate-limit', '4'], {
       onSpawn: (child) => {
         const timer = setInterval(() => {
           if (existsSync(journal) && readFileSync(journal, 'utf8').includes('"event":"final"')) {
