@@ -3,24 +3,22 @@
  * (framed by run-start/run-end records), a graceful stop on Ctrl-C/SIGTERM, and --dry-run.
  * Exit codes: 0 all ok, 1 not all ok, 2 usage error or invalid input, 130 interrupted.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { ConnectionError } from '../core/errors.js';
 import { PACKAGE_VERSION } from '../core/version.js';
-import { type Receipt, runCancellations, SUCCESS_OUTCOMES, type VendorHalt } from './cancel-run.js';
+import {
+  type Receipt,
+  type ReceiptOutcome,
+  runCancellations,
+  SUCCESS_OUTCOMES,
+  type VendorHalt,
+} from './cancel-run.js';
 import { clientPool, cliRedactor, UsageError } from './clients.js';
 import type { CliVendor } from './input.js';
 import { prepareItems } from './items.js';
 import { Journal, JournalBusyError, readJournal } from './journal.js';
 import { flagsOf } from './options.js';
 import { createReporter } from './output.js';
-
-/** SHA-256 of a file, streamed: the journal names exactly which input a run processed. */
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** Dry run: the SDK builds every request as usual; a fetch that records and refuses stops it before the network. */
 function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string) => void): typeof fetch {
@@ -31,9 +29,13 @@ function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string
   }) as typeof fetch;
 }
 
+/** The salt for --hash-ids: the flag, or PRIVACY_DELETIONS_HASH_SALT. */
+const hashSalt = (o: Record<string, unknown>) =>
+  (o.hashSalt as string | undefined) ?? process.env.PRIVACY_DELETIONS_HASH_SALT;
+
 function openJournal(path: string, o: Record<string, unknown>): Journal {
   try {
-    return new Journal(path, o.hashIds ? String(o.hashSalt ?? process.env.PRIVACY_DELETIONS_HASH_SALT) : undefined);
+    return new Journal(path, o.hashIds ? hashSalt(o) : undefined);
   } catch (err) {
     if (err instanceof JournalBusyError) throw new UsageError(`${err.message}; nothing was sent`);
     throw err;
@@ -42,15 +44,14 @@ function openJournal(path: string, o: Record<string, unknown>): Journal {
 
 export async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
   const redactor = cliRedactor();
-  const input = o.input as string | undefined;
-  if (o.hashIds && !(o.hashSalt ?? process.env.PRIVACY_DELETIONS_HASH_SALT)) {
+  if (o.hashIds && !hashSalt(o)) {
     throw new UsageError('--hash-ids needs a salt: --hash-salt <salt> or PRIVACY_DELETIONS_HASH_SALT');
   }
   if (o.resume && !o.journal) throw new UsageError('--resume needs --journal <path>');
 
   const prepared = await prepareItems(ids, o);
   if (typeof prepared === 'number') return prepared;
-  const { total, repeatedLines, invalidLinesSkipped, source, vendorsUsed } = prepared;
+  const { total, repeatedLines, invalidLinesSkipped, source, vendorsUsed, inputSha256 } = prepared;
 
   const flags = flagsOf(o);
   if (o.dryRun) {
@@ -74,20 +75,16 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   for (const v of vendorsUsed) clients.for(v);
   const journal = o.journal ? openJournal(o.journal as string, o) : undefined;
   const resume = o.resume ? await readJournal(o.journal as string) : undefined;
-  if (resume && journal) {
-    const earlier = [...resume.runs.values()].findLast((r) => typeof r.start?.idScheme === 'string')?.start?.idScheme;
-    if (earlier !== undefined && earlier !== journal.idScheme) {
-      journal.close();
-      throw new UsageError(
-        `--resume: this journal's ids were written ${earlier === 'plain' ? 'without --hash-ids' : journal.idScheme === 'plain' ? 'with --hash-ids' : 'with a different --hash-salt'}; resume with the same --hash-ids and salt as before (nothing was sent)`,
-      );
-    }
+  const conflict = resume && journal?.resumeConflict(resume);
+  if (conflict) {
+    journal?.close();
+    throw new UsageError(`${conflict} (nothing was sent)`);
   }
   const runId = randomUUID();
   journal?.writeRun('run-start', {
     runId,
     tool: `privacy-deletions ${PACKAGE_VERSION}`,
-    ...(input ? { input: { file: input, sha256: await sha256File(input) } } : { ids: 'arguments' }),
+    ...(inputSha256 ? { input: { file: o.input, sha256: inputSha256 } } : { ids: 'arguments' }),
     requests: total,
     ...(repeatedLines ? { repeatedLines } : {}),
     ...(invalidLinesSkipped ? { invalidLinesSkipped } : {}),
@@ -98,10 +95,9 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     mixpanelRateLimitPerSecond: flags.rateLimit,
   });
   const reporter = createReporter({ json: Boolean(o.json), total });
-  const counts = new Map<string, number>();
+  const counts = new Map<ReceiptOutcome, number>();
+  const finished = () => [...counts.values()].reduce((a, b) => a + b, 0);
   const halted = new Map<CliVendor, VendorHalt>();
-  let allOk = true;
-  let finished = 0;
   // Ctrl-C or SIGTERM (cron, systemd): start nothing new, let requests in flight finish and reach the journal, report.
   // A second signal stops at once; the journal is still consistent, because every step is fsynced as it happens.
   const stop = new AbortController();
@@ -123,9 +119,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
       halted,
       stop: stop.signal,
       onReceipt: (r: Receipt) => {
-        finished++;
         counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
-        if (!SUCCESS_OUTCOMES.includes(r.outcome)) allOk = false;
         reporter.receipt(r);
       },
     });
@@ -135,7 +129,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     reporter.finish();
     journal?.writeRun('run-end', {
       runId,
-      finished,
+      finished: finished(),
       outcomes: Object.fromEntries(counts),
       ...(stop.signal.aborted ? { interrupted: true } : {}),
       // error and line only: the request id would bypass --hash-ids
@@ -156,10 +150,10 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   }
   if (stop.signal.aborted) {
     process.stderr.write(
-      `interrupted: ${finished} of ${total} request(s) finished, the rest were not started.` +
+      `interrupted: ${finished()} of ${total} request(s) finished, the rest were not started.` +
         `${o.journal ? ' Run the same command with --resume to finish.' : ''}\n`,
     );
     return 130;
   }
-  return allOk ? 0 : 1;
+  return [...counts.keys()].every((k) => SUCCESS_OUTCOMES.includes(k)) ? 0 : 1;
 }

@@ -2,13 +2,14 @@
  * Runs cancellations for a stream of items: bounded concurrency, journal per state change, verification read after
  * an accepted cancel, and one receipt per item. Rate limits are the SDK's (shared per Mixpanel project token).
  */
-import { AuthenticationError, MonthlyQuotaError, PermissionDeniedError, PrivacyApiError } from '../core/errors.js';
+import { AuthenticationError, MonthlyQuotaError, PermissionDeniedError, type PrivacyApiError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
 import { LIVEPERSON_STATUS_RULES } from '../liveperson/client.js';
 import { MIXPANEL_STATUS_RULES } from '../mixpanel/client.js';
 import type { clientPool } from './clients.js';
 import type { CliVendor, InputItem } from './input.js';
 import type { Journal, JournalState } from './journal.js';
+import { describeFailure } from './output.js';
 
 export type ReceiptOutcome = 'cancelled' | 'already_cancelled' | 'too_late' | 'not_found' | 'unconfirmed' | 'failed';
 
@@ -164,7 +165,6 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       }
     }
   } catch (err) {
-    const e = err instanceof PrivacyApiError ? err : undefined;
     if (haltsVendor(err) && o.halted && !o.halted.has(vendor))
       o.halted.set(vendor, { error: err.name, line: item.line, requestId });
     receipt = {
@@ -172,9 +172,7 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       vendor,
       requestId,
       outcome: alreadyAccepted ? 'unconfirmed' : 'failed',
-      httpStatus: e?.status,
-      detail: o.redactor.string(e?.message ?? String(err)),
-      error: e?.name ?? 'Error',
+      ...describeFailure(err, o.redactor),
       at: at(),
     };
   }

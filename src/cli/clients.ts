@@ -44,8 +44,18 @@ const env = (name: string) => {
   return v && v.trim() !== '' ? v : undefined;
 };
 
-/** A secret from `NAME`, or from the file `NAME_FILE` names (trailing newline dropped); not both. */
+const secretsRead = new Map<string, string | undefined>();
+
+/**
+ * A secret from `NAME`, or from the file `NAME_FILE` names (trailing newline dropped); not both. Read once per
+ * process: the redactor and the clients ask for the same secrets.
+ */
 function secret(name: string): string | undefined {
+  if (!secretsRead.has(name)) secretsRead.set(name, readSecret(name));
+  return secretsRead.get(name);
+}
+
+function readSecret(name: string): string | undefined {
   const direct = env(name);
   const file = env(`${name}_FILE`);
   if (direct && file) throw new UsageError(`set ${name} or ${name}_FILE, not both`);
@@ -58,14 +68,17 @@ function secret(name: string): string | undefined {
   }
 }
 
-const SECRET_NAMES = [
-  'MIXPANEL_PROJECT_TOKEN',
-  'MIXPANEL_OAUTH_TOKEN',
-  'LIVEPERSON_BEARER',
+const LIVEPERSON_OAUTH1_SECRETS = [
   'LIVEPERSON_CONSUMER_KEY',
   'LIVEPERSON_CONSUMER_SECRET',
   'LIVEPERSON_TOKEN',
   'LIVEPERSON_TOKEN_SECRET',
+] as const;
+const SECRET_NAMES = [
+  'MIXPANEL_PROJECT_TOKEN',
+  'MIXPANEL_OAUTH_TOKEN',
+  'LIVEPERSON_BEARER',
+  ...LIVEPERSON_OAUTH1_SECRETS,
 ];
 
 /** One redactor for everything the CLI prints: every secret it can find (an unreadable file is reported later). */
@@ -121,12 +134,7 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
   const siteId = flags.siteId ?? env('LIVEPERSON_SITE_ID');
   if (!siteId) throw new UsageError('LivePerson needs --site-id or LIVEPERSON_SITE_ID');
   const bearer = secret('LIVEPERSON_BEARER');
-  const oauth = [
-    'LIVEPERSON_CONSUMER_KEY',
-    'LIVEPERSON_CONSUMER_SECRET',
-    'LIVEPERSON_TOKEN',
-    'LIVEPERSON_TOKEN_SECRET',
-  ].map(secret);
+  const oauth = LIVEPERSON_OAUTH1_SECRETS.map(secret);
   let auth: LivePersonAuth;
   if (bearer) auth = { bearer };
   else if (oauth.every(Boolean)) {
@@ -141,7 +149,7 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
     };
   } else {
     throw new UsageError(
-      'LivePerson needs LIVEPERSON_BEARER, or all of LIVEPERSON_CONSUMER_KEY, LIVEPERSON_CONSUMER_SECRET, LIVEPERSON_TOKEN, LIVEPERSON_TOKEN_SECRET (each may be given as …_FILE, a file holding it)',
+      `LivePerson needs LIVEPERSON_BEARER, or all of ${LIVEPERSON_OAUTH1_SECRETS.join(', ')} (each may be given as …_FILE, a file holding it)`,
     );
   }
   const baseUrl = flags.livepersonBaseUrl ?? env('LIVEPERSON_BASE_URL');

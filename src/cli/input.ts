@@ -2,6 +2,7 @@
  * Bulk input: CSV (`vendor,request_id`, optional header) or JSON Lines (`{"vendor":…,"requestId":…}`), read as a
  * stream so memory stays flat however long the file is. Every line is checked with the SDK's own id rules.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InvalidInputError } from '../core/errors.js';
@@ -23,10 +24,18 @@ export interface InputProblem {
   message: string;
 }
 
-/** Checks one request id with the SDK's own rules, so a file validates here or not at all. */
+/**
+ * Checks one request id with the SDK's own rules, so a file validates here or not at all. Throws an Error whose
+ * message is the problem alone (the SDK's "<vendor> input:" prefix is dropped: the caller says where it was).
+ */
 export function checkId(vendor: CliVendor, raw: unknown): string {
   const ctx = { vendor, operation: 'input' };
-  return vendor === 'mixpanel' ? mixpanelTrackingId(ctx, raw) : livePersonRequestId(ctx, raw);
+  try {
+    return vendor === 'mixpanel' ? mixpanelTrackingId(ctx, raw) : livePersonRequestId(ctx, raw);
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new Error(err.message.replace(/^\w+ input: /, ''));
+    throw err;
+  }
 }
 
 function parseLine(text: string, format: 'csv' | 'jsonl'): { vendor: unknown; requestId: unknown } | 'skip' {
@@ -41,13 +50,18 @@ function parseLine(text: string, format: 'csv' | 'jsonl'): { vendor: unknown; re
   return { vendor: cells[0], requestId: cells[1] };
 }
 
-/** Streams items (or problems) from a file, with 1-based line numbers. Blank lines and `#` comments are skipped. */
-export async function* readInput(path: string): AsyncGenerator<InputItem | InputProblem> {
+/**
+ * Streams items (or problems) from a file, with 1-based line numbers. Blank lines and `#` comments are skipped.
+ * `onBytes` sees the file's raw bytes as they are read (readline decodes them), e.g. to hash it in the same pass.
+ */
+export async function* readInput(
+  path: string,
+  onBytes?: (chunk: Buffer) => void,
+): AsyncGenerator<InputItem | InputProblem> {
   const format = /\.(jsonl|ndjson|json)$/i.test(path) ? 'jsonl' : 'csv';
-  const rl = createInterface({
-    input: createReadStream(path, { encoding: 'utf8' }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  const stream = createReadStream(path);
+  if (onBytes) stream.on('data', (chunk) => onBytes(chunk as Buffer));
+  const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
   for await (const raw of rl) {
     line++;
@@ -63,9 +77,7 @@ export async function* readInput(path: string): AsyncGenerator<InputItem | Input
       const requestId = checkId(vendor as CliVendor, parsed.requestId);
       yield { line, vendor: vendor as CliVendor, requestId };
     } catch (err) {
-      const message =
-        err instanceof InvalidInputError ? err.message.replace(/^\w+ input: /, '') : (err as Error).message;
-      yield { line, message };
+      yield { line, message: (err as Error).message };
     }
   }
 }
@@ -81,6 +93,8 @@ export interface InputCheck {
   /** Distinct valid requests. */
   distinct: number;
   vendors: Set<CliVendor>;
+  /** SHA-256 of the file as validated, for the journal's record of which input a run processed. */
+  sha256: string;
 }
 
 /** FNV-1a over UTF-16 units, folded to the table size: a bucket for a request key. */
@@ -106,7 +120,8 @@ export async function validateInput(path: string): Promise<InputCheck> {
   let valid = 0;
   let invalid = 0;
   let collided = false;
-  for await (const x of readInput(path)) {
+  const hash = createHash('sha256');
+  for await (const x of readInput(path, (chunk) => hash.update(chunk))) {
     if (isProblem(x)) {
       if (++invalid <= 50) problems.push(x);
       continue;
@@ -129,5 +144,5 @@ export async function validateInput(path: string): Promise<InputCheck> {
       else repeats.set(x.line ?? 0, first);
     }
   }
-  return { problems, invalid, repeats, distinct: valid - repeats.size, vendors };
+  return { problems, invalid, repeats, distinct: valid - repeats.size, vendors, sha256: hash.digest('hex') };
 }

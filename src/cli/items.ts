@@ -9,6 +9,8 @@ export interface PreparedItems {
   invalidLinesSkipped: number;
   source: () => AsyncIterable<InputItem>;
   vendorsUsed: Set<CliVendor>;
+  /** SHA-256 of the input file as validated (absent for ids given as arguments). */
+  inputSha256?: string;
 }
 
 /**
@@ -19,15 +21,9 @@ export async function prepareItems(ids: string[], o: Record<string, unknown>): P
   const input = o.input as string | undefined;
   if (input && ids.length) throw new UsageError('give request ids as arguments or --input, not both');
   if (!input && ids.length === 0) throw new UsageError('give at least one request id, or --input <file>');
-  let total: number;
-  let repeatedLines = 0;
-  let invalidLinesSkipped = 0;
-  let source: () => AsyncIterable<InputItem>;
-  const vendorsUsed = new Set<CliVendor>();
   if (input) {
     // First pass: validate the whole file before anything is sent, and find repeated requests.
-    const { problems, invalid, repeats, distinct, vendors } = await validateInput(input);
-    for (const v of vendors) vendorsUsed.add(v);
+    const { problems, invalid, repeats, distinct, vendors, sha256 } = await validateInput(input);
     if (invalid) {
       for (const p of problems) process.stderr.write(`${input}:${p.line}: ${p.message}\n`);
       if (invalid > problems.length) process.stderr.write(`… and ${invalid - problems.length} more invalid lines\n`);
@@ -36,9 +32,7 @@ export async function prepareItems(ids: string[], o: Record<string, unknown>): P
         return 2;
       }
       process.stderr.write(`skipping ${invalid} invalid line(s) (--skip-invalid)\n`);
-      invalidLinesSkipped = invalid;
     }
-    repeatedLines = repeats.size;
     if (repeats.size) {
       const shown = [...repeats].slice(0, 20);
       for (const [line, first] of shown)
@@ -46,28 +40,35 @@ export async function prepareItems(ids: string[], o: Record<string, unknown>): P
       if (repeats.size > shown.length)
         process.stderr.write(`… and ${repeats.size - shown.length} more repeated lines\n`);
     }
-    total = distinct;
-    source = async function* () {
-      for await (const x of readInput(input)) if (!isProblem(x) && !repeats.has(x.line ?? 0)) yield x;
-    };
-  } else {
-    const vendor = needVendor(o);
-    vendorsUsed.add(vendor);
-    const checked = ids.map((id): string => {
-      try {
-        return checkId(vendor, id);
-      } catch (err) {
-        throw new UsageError(`request id ${JSON.stringify(id)}: ${(err as Error).message.replace(/^\w+ input: /, '')}`);
-      }
-    });
-    const items = [...new Set(checked)].map((requestId): InputItem => ({ vendor, requestId }));
-    if (items.length < checked.length)
-      process.stderr.write(`${checked.length - items.length} repeated request id(s) will be sent once\n`);
-    total = items.length;
-    source = async function* () {
-      yield* items;
+    return {
+      total: distinct,
+      repeatedLines: repeats.size,
+      invalidLinesSkipped: invalid,
+      source: async function* () {
+        for await (const x of readInput(input)) if (!isProblem(x) && !repeats.has(x.line ?? 0)) yield x;
+      },
+      vendorsUsed: vendors,
+      inputSha256: sha256,
     };
   }
-
-  return { total, repeatedLines, invalidLinesSkipped, source, vendorsUsed };
+  const vendor = needVendor(o);
+  const checked = ids.map((id): string => {
+    try {
+      return checkId(vendor, id);
+    } catch (err) {
+      throw new UsageError(`request id ${JSON.stringify(id)}: ${(err as Error).message}`);
+    }
+  });
+  const items = [...new Set(checked)].map((requestId): InputItem => ({ vendor, requestId }));
+  if (items.length < checked.length)
+    process.stderr.write(`${checked.length - items.length} repeated request id(s) will be sent once\n`);
+  return {
+    total: items.length,
+    repeatedLines: 0,
+    invalidLinesSkipped: 0,
+    source: async function* () {
+      yield* items;
+    },
+    vendorsUsed: new Set([vendor]),
+  };
 }

@@ -99,6 +99,11 @@ export class Journal {
   readonly #fd: number;
   readonly #salt: string | undefined;
   readonly #lockPath: string;
+  /**
+   * How ids are written: `plain`, or `hmac-sha256:` and a fingerprint of the salt (an HMAC of a fixed text, which says
+   * nothing about any id). A resume must use the same scheme, or it would not recognise a single finished request.
+   */
+  readonly idScheme: string;
 
   constructor(path: string, salt?: string) {
     this.#lockPath = lock(path);
@@ -106,16 +111,22 @@ export class Journal {
     this.#fd = openSync(path, 'a+', 0o600);
     dropTornTail(this.#fd, path);
     this.#salt = salt;
+    this.idScheme = salt
+      ? `hmac-sha256:${createHmac('sha256', salt).update('privacy-deletions id scheme').digest('hex').slice(0, 12)}`
+      : 'plain';
   }
 
-  /**
-   * How ids are written: `plain`, or `hmac-sha256:` and a fingerprint of the salt (an HMAC of a fixed text, which says
-   * nothing about any id). A resume must use the same scheme, or it would not recognise a single finished request.
-   */
-  get idScheme(): string {
-    return this.#salt
-      ? `hmac-sha256:${createHmac('sha256', this.#salt).update('privacy-deletions id scheme').digest('hex').slice(0, 12)}`
-      : 'plain';
+  /** Why `state` (read for --resume) cannot be resumed with this journal's id scheme, or undefined when it can. */
+  resumeConflict(state: JournalState): string | undefined {
+    const earlier = [...state.runs.values()].findLast((r) => typeof r.start?.idScheme === 'string')?.start?.idScheme;
+    if (earlier === undefined || earlier === this.idScheme) return undefined;
+    const how =
+      earlier === 'plain'
+        ? 'without --hash-ids'
+        : this.idScheme === 'plain'
+          ? 'with --hash-ids'
+          : 'with a different --hash-salt';
+    return `--resume: this journal's ids were written ${how}; resume with the same --hash-ids and salt as before`;
   }
 
   key(vendor: string, id: string): string {
@@ -156,8 +167,8 @@ export interface JournalState {
   final: Map<string, JournalRecord>;
   /** vendor:key of cancels the vendor accepted in any run (a resume verifies these instead of re-sending). */
   accepted: Set<string>;
-  /** vendor:key whose latest record is not `final`: a run died between steps; --resume settles them. */
-  inDoubt: Set<string>;
+  /** vendor:key → the latest record, when it is not `final`: a run died between steps; --resume settles them. */
+  inDoubt: Map<string, JournalRecord>;
   /** runId → its run-start and run-end records, in the order the runs started. */
   runs: Map<string, JournalRun>;
 }
@@ -167,7 +178,7 @@ export interface JournalState {
  * naming it.
  */
 export async function readJournal(path: string): Promise<JournalState> {
-  const state: JournalState = { final: new Map(), accepted: new Set(), inDoubt: new Set(), runs: new Map() };
+  const state: JournalState = { final: new Map(), accepted: new Set(), inDoubt: new Map(), runs: new Map() };
   if (!existsSync(path)) return state;
   const rl = createInterface({
     input: createReadStream(path, { encoding: 'utf8' }),
@@ -192,11 +203,12 @@ export async function readJournal(path: string): Promise<JournalState> {
       state.runs.set(String(r.runId), run);
       continue;
     }
+    const record = r as JournalRecord; // run records were handled above
     const k = `${r.vendor}:${r.id}`;
     if (r.event === 'final') {
-      state.final.set(k, r as JournalRecord); // run records were handled above
+      state.final.set(k, record);
       state.inDoubt.delete(k);
-    } else state.inDoubt.add(k);
+    } else state.inDoubt.set(k, record);
     if (r.event === 'accepted') state.accepted.add(k);
   }
   return state;

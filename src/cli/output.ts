@@ -1,6 +1,17 @@
 /** Result output: a table for people (progress bar on stderr when it is a terminal) or JSON Lines for programs. */
 import cliProgress from 'cli-progress';
+import { PrivacyApiError } from '../core/errors.js';
+import type { Redactor } from '../core/redact.js';
 import type { Receipt } from './cancel-run.js';
+
+/** What a receipt or status line says about a failed call: the error class, its HTTP status, its redacted message. */
+export function describeFailure(
+  err: unknown,
+  redactor: Redactor,
+): { error: string; httpStatus: number | undefined; detail: string } {
+  const e = err instanceof PrivacyApiError ? err : undefined;
+  return { error: e?.name ?? 'Error', httpStatus: e?.status, detail: redactor.string(e?.message ?? String(err)) };
+}
 
 const COLUMNS: [string, number, (r: Receipt) => string][] = [
   ['LINE', 6, (r) => (r.line === undefined ? '-' : String(r.line))],

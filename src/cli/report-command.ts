@@ -42,10 +42,7 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
   const settled = [...state.final].filter(([key]) => !state.inDoubt.has(key)).map(([, r]) => r);
   const totals: Record<string, number> = {};
   for (const r of settled) totals[r.outcome ?? 'unknown'] = (totals[r.outcome ?? 'unknown'] ?? 0) + 1;
-  const inDoubt = [...state.inDoubt].map((key) => {
-    const at = key.indexOf(':');
-    return { vendor: key.slice(0, at), id: key.slice(at + 1) };
-  });
+  const inDoubt = [...state.inDoubt.values()].map(({ vendor, id }) => ({ vendor, id }));
   const lastRun = [...state.runs.values()].at(-1);
   const complete = Boolean(lastRun?.end && !lastRun.end.interrupted);
   const ok =

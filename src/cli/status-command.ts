@@ -1,8 +1,8 @@
 /** `privacy-deletions status`: the current vendor status of each request. */
-import { PrivacyApiError } from '../core/errors.js';
 import { clientPool, cliRedactor } from './clients.js';
 import { prepareItems } from './items.js';
 import { flagsOf } from './options.js';
+import { describeFailure } from './output.js';
 
 /**
  * `privacy-deletions status`: reads each request's current vendor status. A request whose read fails is reported on
@@ -27,12 +27,11 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
       );
     } catch (err) {
       failed++;
-      const e = err instanceof PrivacyApiError ? err : undefined;
-      const detail = redactor.string(e?.message ?? String(err));
+      const failure = describeFailure(err, redactor);
       process.stdout.write(
         o.json
-          ? `${JSON.stringify({ ...at, vendor, requestId, error: e?.name ?? 'Error', httpStatus: e?.status, detail })}\n`
-          : `${vendor} ${requestId} ERROR ${e?.name ?? 'Error'}: ${detail}\n`,
+          ? `${JSON.stringify({ ...at, vendor, requestId, ...failure })}\n`
+          : `${vendor} ${requestId} ERROR ${failure.error}: ${failure.detail}\n`,
       );
     }
   }

@@ -92,7 +92,7 @@ export interface ExchangeOptions extends CallOptions {
 export interface Exchange {
   fetch: RequestFetch;
   details(): Pick<ErrorDetails, 'attempts' | 'request'>;
-  /** Clears the deadline timers once the response has been read, so none outlives its call. */
+  /** Clears the deadline timer once the response has been read, so none outlives its call. */
   dispose(): void;
 }
 
@@ -147,10 +147,12 @@ export function sharedLimiter(key: string, limit: RateLimitOptions | false | und
 export class Transport {
   readonly redactor: Redactor;
   readonly #config: TransportConfig;
+  readonly #nonRetryable: ReadonlySet<number>;
 
   constructor(config: TransportConfig) {
     this.redactor = config.redactor;
     this.#config = config;
+    this.#nonRetryable = new Set(config.nonRetryableStatus ?? []);
   }
 
   errorForStatus(details: ErrorDetails & { status: number }): PrivacyApiError {
@@ -166,9 +168,11 @@ export class Transport {
     const baseDelayMs = cfg.baseDelayMs ?? 500;
     const maxDelayMs = cfg.maxDelayMs ?? 8000;
     const maxRetryAfterMs = cfg.maxRetryAfterMs ?? 60_000;
-    const nonRetryable = new Set(cfg.nonRetryableStatus ?? []);
+    const nonRetryable = this.#nonRetryable;
     let attempts = 0;
-    const timers: NodeJS.Timeout[] = [];
+    // The deadline timer of the latest attempt; an earlier attempt's is cleared when the next one starts (its
+    // response was discarded), and the last one's by dispose() once the body has been read.
+    let timer: NodeJS.Timeout | undefined;
     let sentUrl: string | undefined;
     let sentMethod = '';
     // Redacting is deferred until something reads it: the hot path only keeps the raw URL.
@@ -196,7 +200,8 @@ export class Transport {
       const started = performance.now();
       const controller = new AbortController();
       const deadline = controller.signal;
-      timers.push(setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs));
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs);
       const signal = options?.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
       cfg.authorize(request);
       request.headers.set('user-agent', USER_AGENT);
@@ -266,11 +271,7 @@ export class Transport {
       }
     };
 
-    const dispose = () => {
-      for (const t of timers) clearTimeout(t);
-      timers.length = 0;
-    };
-    return { fetch: fetchWithRetries, details, dispose };
+    return { fetch: fetchWithRetries, details, dispose: () => clearTimeout(timer) };
   }
 }
 

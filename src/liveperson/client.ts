@@ -3,7 +3,7 @@
  */
 import type { DeletionRequest, paths } from '../../generated/liveperson.js';
 import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
-import { ConnectionError, MonthlyQuotaError, NotFoundError, ServerError } from '../core/errors.js';
+import { MonthlyQuotaError, NotFoundError } from '../core/errors.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
@@ -265,12 +265,10 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
           fetch,
         }),
       );
-      quota?.counted();
+      quota?.settled();
       return data;
     } catch (err) {
-      if (err instanceof MonthlyQuotaError) quota?.exhausted();
-      // Counted when LivePerson may have acted on it; a 4xx refusal or a request never sent does not use quota.
-      else if (err instanceof ServerError || (err instanceof ConnectionError && err.attempts > 0)) quota?.counted();
+      quota?.settled(err);
       throw err;
     }
   }

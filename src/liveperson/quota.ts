@@ -4,7 +4,7 @@
  * sending, a create that LivePerson would refuse anyway. It misses creates made elsewhere and counts a 5xx or timeout
  * that LivePerson may have acted on (a 4xx refusal is not counted).
  */
-import { type ErrorDetails, MonthlyQuotaError } from '../core/errors.js';
+import { ConnectionError, type ErrorDetails, MonthlyQuotaError, ServerError } from '../core/errors.js';
 
 /** Where counts live: in memory by default; the CLI keeps them in a file so they last between runs. */
 export interface QuotaLedger {
@@ -65,13 +65,16 @@ export function monthlyQuota(siteId: string, options: MonthlyQuotaOptions = {}) 
         { ...op, attempts: 0 },
       );
     },
-    /** A create reached LivePerson (or may have: a timeout or 5xx after sending counts too). */
-    counted(): void {
-      ledger.set(key(), ledger.get(key()) + 1);
-    },
-    /** LivePerson said 429: the month is used up, whatever the local count says. */
-    exhausted(): void {
-      ledger.set(key(), Math.max(ledger.get(key()), limit));
+    /**
+     * Records how a create ended: success, or a 5xx or timeout after sending (LivePerson may have acted), counts one;
+     * a vendor 429 means the month is used up, whatever the local count says; a 4xx refusal, or a request never
+     * sent, uses nothing.
+     */
+    settled(err?: unknown): void {
+      const k = key();
+      if (err instanceof MonthlyQuotaError) ledger.set(k, Math.max(ledger.get(k), limit));
+      else if (err === undefined || err instanceof ServerError || (err instanceof ConnectionError && err.attempts > 0))
+        ledger.set(k, ledger.get(k) + 1);
     },
   };
 }

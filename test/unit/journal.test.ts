@@ -21,7 +21,7 @@ describe('journal', () => {
 
     const before = await readJournal(path);
     expect([...before.final.keys()]).toEqual(['mixpanel:a']);
-    expect([...before.inDoubt]).toEqual(['mixpanel:b']);
+    expect([...before.inDoubt.keys()]).toEqual(['mixpanel:b']);
 
     const second = new Journal(path);
     second.write({ event: 'final', vendor: 'mixpanel', id: 'b', outcome: 'already_cancelled' });
