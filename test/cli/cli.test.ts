@@ -98,6 +98,26 @@ function cliOnTerminal(args: string[], typed: string): Promise<Run> {
     child.on('close', (code) => res({ code, stdout, stderr: '' }));
   });
 }
+/** Writes a CSV input with one `mixpanel,<id>` row per id; returns it and a journal path beside it. */
+function mixpanelInput(name: string, ids: string[]) {
+  const input = join(dir, `${name}.csv`);
+  writeFileSync(input, ids.map((id) => `mixpanel,${id}`).join('\n'));
+  return { input, journal: join(dir, `${name}.jsonl`) };
+}
+/** How many final records a journal holds so far. */
+const finalsIn = (journal: string) =>
+  existsSync(journal) ? readFileSync(journal, 'utf8').split('"event":"final"').length - 1 : 0;
+/** An onSpawn hook that runs `then(child)` once, when the journal holds `n` final records. */
+function whenFinals(journal: string, n: number, then: (child: ChildProcess) => void, everyMs = 5) {
+  return (child: ChildProcess) => {
+    const timer = setInterval(() => {
+      if (finalsIn(journal) < n) return;
+      clearInterval(timer);
+      then(child);
+    }, everyMs);
+    child.on('exit', () => clearInterval(timer));
+  };
+}
 const jsonLines = (text: string) =>
   text
     .trim()
@@ -301,9 +321,7 @@ describe('privacy-deletions CLI', () => {
     expect(yes.code).toBe(0);
     expect(yes.stdout).toMatch(/\{"vendor":"mixpanel","requestId":"[0-9a-f-]{36}"\}/);
 
-    const ids = sandbox.seed('mixpanel', 30);
-    const input = join(dir, 'tty.csv');
-    writeFileSync(input, ids.map((id) => `mixpanel,${id}`).join('\n'));
+    const { input } = mixpanelInput('tty', sandbox.seed('mixpanel', 30));
     const bar = await cliOnTerminal(['cancel', '--input', input, '--rate-limit', '40', '--no-verify'], '');
     expect(bar.code).toBe(0);
     expect(bar.stdout).toMatch(/LINE +VENDOR +REQUEST ID +OUTCOME/);
@@ -462,21 +480,9 @@ describe('privacy-deletions CLI', () => {
 
   it('Ctrl-C finishes the requests in flight, journals them, exits 130; --resume does the rest', async () => {
     const ids = sandbox.seed('mixpanel', 200);
-    const input = join(dir, 'interrupt.csv');
-    writeFileSync(input, ids.map((id) => `mixpanel,${id}`).join('\n'));
-    const journal = join(dir, 'interrupt.jsonl');
-    const finals = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('"event":"final"').length - 1 : 0);
+    const { input, journal } = mixpanelInput('interrupt', ids);
     const args = ['cancel', '--input', input, '--journal', journal, '--json', '--rate-limit', '50'];
-    const first = await cli(args, {
-      onSpawn: (child) => {
-        const timer = setInterval(() => {
-          if (finals() >= 20) {
-            clearInterval(timer);
-            child.kill('SIGINT');
-          }
-        }, 5);
-      },
-    });
+    const first = await cli(args, { onSpawn: whenFinals(journal, 20, (child) => child.kill('SIGINT')) });
     expect(first.code).toBe(130);
     expect(first.stderr).toContain('SIGINT: finishing the requests in flight');
     const records = jsonLines(readFileSync(journal, 'utf8'));
@@ -514,23 +520,20 @@ describe('privacy-deletions CLI', () => {
 
   it('one journal, one run: a second run on a journal in use is refused; a stale lock is taken over', async () => {
     const ids = sandbox.seed('mixpanel', 40);
-    const input = join(dir, 'locked.csv');
-    writeFileSync(input, ids.map((id) => `mixpanel,${id}`).join('\n'));
-    const journal = join(dir, 'locked.jsonl');
+    const { input, journal } = mixpanelInput('locked', ids);
     const args = ['cancel', '--input', input, '--journal', journal, '--json'];
     let second: Run | undefined;
     const first = await cli([...args, '--rate-limit', '4'], {
-      onSpawn: (child) => {
-        const timer = setInterval(() => {
-          if (existsSync(journal) && readFileSync(journal, 'utf8').includes('"event":"final"')) {
-            clearInterval(timer);
-            void cli([...args, '--resume']).then((r) => {
-              second = r;
-              child.kill('SIGINT');
-            });
-          }
-        }, 10);
-      },
+      onSpawn: whenFinals(
+        journal,
+        1,
+        (child) =>
+          void cli([...args, '--resume']).then((r) => {
+            second = r;
+            child.kill('SIGINT');
+          }),
+        10,
+      ),
     });
     expect(second?.code).toBe(2);
     expect(second?.stderr).toMatch(/journal .*locked\.jsonl is in use by process \d+.*; nothing was sent/);
@@ -558,7 +561,6 @@ describe('privacy-deletions CLI', () => {
             (j) => j.event === 'final',
           )
         : [];
-    const finals = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('"event":"final"').length - 1 : 0);
     /** Runs the CLI (slow enough to be killed midway: Mixpanel at 100 req/s) and SIGKILLs it at `killAt` finals. */
     const runKilledAt = (killAt: number, extra: string[]) =>
       cli(
@@ -575,16 +577,7 @@ describe('privacy-deletions CLI', () => {
           '4',
           ...extra,
         ],
-        {
-          onSpawn: (child) => {
-            const timer = setInterval(() => {
-              if (finals() >= killAt) {
-                clearInterval(timer);
-                child.kill('SIGKILL');
-              }
-            }, 5);
-          },
-        },
+        { onSpawn: whenFinals(journal, killAt, (child) => child.kill('SIGKILL')) },
       );
 
     const first = await runKilledAt(50, []);

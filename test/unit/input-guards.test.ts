@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createLivePersonClient, createMixpanelClient, InvalidInputError } from '../../src/index.js';
-import { recordingFetch } from '../helpers/recording-fetch.js';
+import { recordingFetch, recordingLivePerson, recordingMixpanel } from '../helpers/recording-fetch.js';
 
-function mixpanel(extra: Record<string, unknown> = {}) {
-  const rec = recordingFetch();
-  const mp = createMixpanelClient({
-    projectToken: 'ptok-1234',
-    oauthToken: 'otok-5678',
-    fetch: rec.fetch,
-    rateLimit: false,
-    ...extra,
-  });
-  return { mp, rec };
-}
-function liveperson() {
-  const rec = recordingFetch();
-  const lp = createLivePersonClient({
-    siteId: '92186583',
-    auth: { bearer: 'bearer-1234' },
-    domain: 'va.data-mng.liveperson.net',
-    fetch: rec.fetch,
-  });
-  return { lp, rec };
-}
+const mixpanel = recordingMixpanel;
+const liveperson = () => recordingLivePerson();
 
 const BAD_PATH_IDS = ['', '   ', '.', '..', '%2e%2e', '%2E', '.%2e', 'a\nb', ' padded ', 'x'.repeat(513)];
 

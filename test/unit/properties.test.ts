@@ -5,8 +5,8 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLivePersonClient, createMixpanelClient, InvalidInputError } from '../../src/index.js';
-import { recordingFetch } from '../helpers/recording-fetch.js';
+import { createMixpanelClient, InvalidInputError } from '../../src/index.js';
+import { recordingFetch, recordingLivePerson, recordingMixpanel } from '../helpers/recording-fetch.js';
 
 // Ids built to stress the path: dot segments, slashes, encodings, unicode, whitespace and control characters.
 const nastyId = fc.oneof(
@@ -38,24 +38,24 @@ const nastyId = fc.oneof(
 const MIXPANEL_PATH = /^\/api\/app\/data-deletions\/v3\.0\/([^/?#]+)$/;
 const LIVEPERSON_PATH = /^\/api\/account\/92186583\/personal-data-deletion\/([0-9]+)\/cancel$/;
 
+/** Runs `call`: true when a request went out; false when the SDK refused the input, after checking nothing was sent. */
+async function sentOrRefused(rec: { requests: Request[] }, call: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await call();
+    return true;
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(rec.requests).toHaveLength(0);
+    return false;
+  }
+}
+
 describe('property: path parameters never escape their template', () => {
   it('Mixpanel cancelDeletion', async () => {
     await fc.assert(
       fc.asyncProperty(nastyId, async (id) => {
-        const rec = recordingFetch();
-        const mp = createMixpanelClient({
-          projectToken: 'ptok-prop',
-          oauthToken: 'otok-prop',
-          fetch: rec.fetch,
-          rateLimit: false,
-        });
-        try {
-          await mp.cancelDeletion(id);
-        } catch (err) {
-          expect(err).toBeInstanceOf(InvalidInputError);
-          expect(rec.requests).toHaveLength(0);
-          return;
-        }
+        const { mp, rec } = recordingMixpanel();
+        if (!(await sentOrRefused(rec, () => mp.cancelDeletion(id)))) return;
         expect(rec.requests).toHaveLength(1);
         const url = new URL(rec.requests[0]?.url ?? '');
         const m = MIXPANEL_PATH.exec(url.pathname);
@@ -70,20 +70,8 @@ describe('property: path parameters never escape their template', () => {
   it('LivePerson cancelDeletionRequest', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(nastyId, fc.bigInt({ min: 0n, max: 10n ** 19n }).map(String)), async (id) => {
-        const rec = recordingFetch(() => Response.json([{ request_id: 1, is_canceled: true }]));
-        const lp = createLivePersonClient({
-          siteId: '92186583',
-          auth: { bearer: 'b-prop' },
-          domain: 'va.data-mng.liveperson.net',
-          fetch: rec.fetch,
-        });
-        try {
-          await lp.cancelDeletionRequest(id);
-        } catch (err) {
-          expect(err).toBeInstanceOf(InvalidInputError);
-          expect(rec.requests).toHaveLength(0);
-          return;
-        }
+        const { lp, rec } = recordingLivePerson(() => Response.json([{ request_id: 1, is_canceled: true }]));
+        if (!(await sentOrRefused(rec, () => lp.cancelDeletionRequest(id)))) return;
         const url = new URL(rec.requests[0]?.url ?? '');
         expect(url.host).toBe('va.data-mng.liveperson.net');
         expect(LIVEPERSON_PATH.exec(url.pathname)?.[1]).toBe(id);

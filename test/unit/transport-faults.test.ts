@@ -68,27 +68,28 @@ describe('retries', () => {
     expect(srv.seen).toHaveLength(3);
   });
 
-  it('429 with Retry-After: 1 (seconds) waits about a second', async () => {
+  /** One 429 carrying `retryAfter()` (read when it is sent), then success: how long the SDK waited, and its log. */
+  async function waitAfter429(retryAfter: () => string, body: unknown = {}) {
     const srv = await scriptedServer((_req, res, _s, i) =>
-      i === 0
-        ? sendJson(res, 429, { error: 'Too Many Requests, this API is limited to 1 req/s' }, { 'retry-after': '1' })
-        : STATUS_GET(res),
+      i === 0 ? sendJson(res, 429, body, { 'retry-after': retryAfter() }) : STATUS_GET(res),
     );
     const { mp, logs } = mixpanelAt(srv.url);
     await mp.getDeletion('t');
     const [wait] = gaps(srv.seen.map((s) => s.at));
+    return { wait, logs };
+  }
+
+  it('429 with Retry-After: 1 (seconds) waits about a second', async () => {
+    const { wait, logs } = await waitAfter429(() => '1', {
+      error: 'Too Many Requests, this API is limited to 1 req/s',
+    });
     expect(wait).toBeGreaterThanOrEqual(990);
     expect(wait).toBeLessThan(1500);
     expect(logs[0]?.retryInMs).toBe(1000);
   });
 
   it('429 with Retry-After as an HTTP date waits until that date', async () => {
-    const srv = await scriptedServer((_req, res, _s, i) =>
-      i === 0 ? sendJson(res, 429, {}, { 'retry-after': new Date(Date.now() + 2000).toUTCString() }) : STATUS_GET(res),
-    );
-    const { mp, logs } = mixpanelAt(srv.url);
-    await mp.getDeletion('t');
-    const [wait] = gaps(srv.seen.map((s) => s.at));
+    const { wait, logs } = await waitAfter429(() => new Date(Date.now() + 2000).toUTCString());
     // HTTP dates have whole-second resolution: the wait is between 1 and 2 seconds
     expect(wait).toBeGreaterThanOrEqual(990);
     expect(wait).toBeLessThan(2100);
