@@ -8,24 +8,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLivePersonClient, createMixpanelClient } from '../dist/src/index.js';
 import { startSandbox } from '../dist/src/sandbox/server.js';
-import { startPrism } from './prism.mjs';
+import { startVendorProxies } from './prism.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const children = [];
+const sandbox = await startSandbox({ mixpanelRequestsPerSecond: 5 });
+const { mixpanelUrl: mpUrl, livePersonUrl: lpUrl, children } = await startVendorProxies(sandbox.url);
 process.on('exit', () => {
   for (const c of children) c.kill('SIGTERM');
 });
-async function prismProxy(spec, upstream) {
-  const { url, child } = await startPrism('proxy', spec, upstream);
-  children.push(child);
-  return url;
-}
-
-const sandbox = await startSandbox({ mixpanelRequestsPerSecond: 5 });
-const [mpUrl, lpUrl] = await Promise.all([
-  prismProxy('generated/mixpanel.openapi.yaml', `${sandbox.url}/mixpanel`),
-  prismProxy('specs/liveperson/personal-data-deletion.openapi.yaml', `${sandbox.url}/liveperson`),
-]);
 const env = {
   ...process.env,
   MIXPANEL_PROJECT_TOKEN: 'demo-project-token',

@@ -7,3 +7,9 @@ export function startPrism(
   spec: string,
   upstream?: string,
 ): Promise<{ url: string; child: ChildProcess }>;
+
+export const VENDOR_SPECS: { mixpanel: string; liveperson: string };
+/** One `prism proxy --errors` per vendor spec in front of a sandbox's /mixpanel and /liveperson prefixes. */
+export function startVendorProxies(
+  sandboxUrl: string,
+): Promise<{ mixpanelUrl: string; livePersonUrl: string; children: ChildProcess[] }>;

@@ -45,3 +45,27 @@ export async function startPrism(mode, spec, upstream) {
     });
   });
 }
+
+/** The spec each vendor's traffic is checked against: LivePerson's hand-written one, Mixpanel's with the overlay. */
+export const VENDOR_SPECS = {
+  mixpanel: 'generated/mixpanel.openapi.yaml',
+  liveperson: 'specs/liveperson/personal-data-deletion.openapi.yaml',
+};
+
+/**
+ * One `prism proxy --errors` per vendor in front of a sandbox (its /mixpanel and /liveperson prefixes), so drift
+ * between the sandbox and the specs is an error wherever the sandbox is used.
+ */
+export async function startVendorProxies(sandboxUrl) {
+  const started = await Promise.allSettled(
+    Object.entries(VENDOR_SPECS).map(([vendor, spec]) => startPrism('proxy', spec, `${sandboxUrl}/${vendor}`)),
+  );
+  const children = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.child] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    for (const c of children) c.kill();
+    throw failed.reason;
+  }
+  const [mixpanel, liveperson] = started.map((s) => s.value.url);
+  return { mixpanelUrl: mixpanel, livePersonUrl: liveperson, children };
+}

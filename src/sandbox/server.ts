@@ -234,7 +234,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (id === undefined && req.method === 'GET') {
       const status = url.searchParams.get('status');
-      const list = [...lpRequests.values()].filter((r) => r.siteId === siteId).map(lpRecord);
+      const from = dateFilterMs(url.searchParams.get('fromDate'), 'start') ?? 0;
+      const to = dateFilterMs(url.searchParams.get('toDate'), 'end') ?? now();
+      const list = [...lpRequests.values()]
+        .filter((r) => r.siteId === siteId && r.createdAt >= from && r.createdAt <= to)
+        .map(lpRecord);
       return send(res, 200, status ? list.filter((r) => r.status === status) : list);
     }
     if (!record || record.siteId !== siteId) return send(res, 404, { message: `no deletion request ${id}` });
@@ -322,4 +326,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
   };
   return sandbox;
+}
+
+/**
+ * A LivePerson list date filter in ms: `yyyy-mm-dd` (a whole UTC day, so `toDate` includes its day) or a unix
+ * timestamp (seconds, or ms when that large). The spec documents both forms.
+ */
+function dateFilterMs(value: string | null, edge: 'start' | 'end'): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) < 1e12 ? Number(value) * 1000 : Number(value);
+  const day = Date.parse(`${value}T00:00:00Z`);
+  return Number.isNaN(day) ? undefined : edge === 'start' ? day : day + 86_400_000 - 1;
 }

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrism } from '../../scripts/prism.mjs';
-import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { type SandboxBehindPrism, startSandboxBehindPrism } from '../helpers/sandbox-behind-prism.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const BIN = join(root, 'dist/src/cli/bin.js');
@@ -21,27 +21,16 @@ const ENV = {
   LIVEPERSON_BEARER: 'cli-lp-bearer-6c7d8e',
 };
 let sandbox: Sandbox;
-let proxies: ChildProcess[] = [];
+let env: SandboxBehindPrism | undefined;
 let mpUrl = '';
 let lpUrl = '';
 const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000, recordRequests: true });
-  const mp = await startPrism('proxy', 'generated/mixpanel.openapi.yaml', `${sandbox.url}/mixpanel`);
-  const lp = await startPrism(
-    'proxy',
-    'specs/liveperson/personal-data-deletion.openapi.yaml',
-    `${sandbox.url}/liveperson`,
-  );
-  proxies = [mp.child, lp.child];
-  mpUrl = mp.url;
-  lpUrl = lp.url;
+  env = await startSandboxBehindPrism({ mixpanelRequestsPerSecond: 100_000, recordRequests: true });
+  ({ sandbox, mixpanelUrl: mpUrl, livePersonUrl: lpUrl } = env);
 }, 90_000);
-afterAll(async () => {
-  for (const p of proxies) p.kill();
-  await sandbox?.close();
-});
+afterAll(() => env?.close());
 
 interface Run {
   code: number | null;

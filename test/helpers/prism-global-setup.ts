@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { startPrism } from '../../scripts/prism.mjs';
+import { startPrism, VENDOR_SPECS } from '../../scripts/prism.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,8 +14,8 @@ declare module 'vitest' {
 }
 
 const SPECS = {
-  prismLivePerson: 'specs/liveperson/personal-data-deletion.openapi.yaml',
-  prismMixpanel: 'generated/mixpanel.openapi.yaml',
+  prismLivePerson: VENDOR_SPECS.liveperson,
+  prismMixpanel: VENDOR_SPECS.mixpanel,
 } as const;
 
 export default async function setup(project: TestProject) {
