@@ -38,14 +38,30 @@ export function checkId(vendor: CliVendor, raw: unknown): string {
   }
 }
 
+const JSON_LINES_HINT = 'the file must be JSON Lines: one {"vendor","requestId"} object per line';
+
 function parseLine(text: string, format: 'csv' | 'jsonl'): { vendor: unknown; requestId: unknown } | 'skip' {
   if (format === 'jsonl') {
-    const o = JSON.parse(text) as Record<string, unknown>;
-    if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error('expected a JSON object');
-    return { vendor: o.vendor, requestId: o.requestId ?? o.request_id };
+    // A JSON array export is the likeliest mistake here; say so rather than report a parse error per line.
+    if (text.startsWith('[')) throw new Error(`${JSON_LINES_HINT}, not a JSON array`);
+    let o: unknown;
+    try {
+      o = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`not valid JSON (${(err as Error).message}); ${JSON_LINES_HINT}`);
+    }
+    if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error(`expected a JSON object; ${JSON_LINES_HINT}`);
+    const r = o as Record<string, unknown>;
+    return { vendor: r.vendor, requestId: r.requestId ?? r.request_id };
   }
   const cells = text.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-  if (cells.length !== 2) throw new Error(`expected 2 comma-separated fields (vendor,request_id), got ${cells.length}`);
+  if (cells.length !== 2) {
+    const other = cells.length === 1 ? [';', '\t'].find((d) => text.includes(d)) : undefined;
+    const hint = other
+      ? ` (the line is separated by ${other === ';' ? 'semicolons' : 'tabs'}: save the file as comma-separated CSV)`
+      : '';
+    throw new Error(`expected 2 comma-separated fields (vendor,request_id), got ${cells.length}${hint}`);
+  }
   if (/^vendor$/i.test(cells[0] ?? '') && /^request_?id$/i.test(cells[1] ?? '')) return 'skip';
   return { vendor: cells[0], requestId: cells[1] };
 }

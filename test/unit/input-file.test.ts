@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateInput } from '../../src/cli/input.js';
+import { readInput, validateInput } from '../../src/cli/input.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pd-input-'));
 
@@ -38,5 +38,36 @@ describe('validateInput', () => {
     expect(check.problems[0]?.message).toMatch(/requestId must be a number/);
     expect(check.repeats.size).toBe(0);
     expect(check.distinct).toBe(60);
+  });
+
+  it('spreadsheet and export mistakes are named on their line: semicolons, tabs, a JSON array, broken JSON', async () => {
+    const read = async (name: string, bytes: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const out = [];
+      for await (const x of readInput(path)) out.push(x);
+      return out;
+    };
+    // Excel's UTF-8 CSV: byte-order mark, CRLF, quoted cells; a header is skipped whatever its case
+    expect(
+      await read('excel.csv', '\ufeffVendor,Request_ID\r\n"mixpanel","abc-1"\r\nmixpanel;abc-2\r\nliveperson\t77\r\n'),
+    ).toEqual([
+      { line: 2, vendor: 'mixpanel', requestId: 'abc-1' },
+      {
+        line: 3,
+        message: expect.stringMatching(/got 1 \(the line is separated by semicolons: save the file as comma-separated/),
+      },
+      { line: 4, message: expect.stringMatching(/got 1 \(the line is separated by tabs/) },
+    ]);
+    const array = await read('export.json', '[{"vendor":"mixpanel","requestId":"x"}]\n');
+    expect(array).toEqual([{ line: 1, message: expect.stringMatching(/must be JSON Lines.*not a JSON array/) }]);
+    const broken = await read(
+      'broken.jsonl',
+      '{"vendor":"mixpanel","requestId":"ok"}\n{"vendor":"mixpanel","requestId":"x"\n',
+    );
+    expect(broken).toEqual([
+      { line: 1, vendor: 'mixpanel', requestId: 'ok' },
+      { line: 2, message: expect.stringMatching(/^not valid JSON \(.+\); the file must be JSON Lines/) },
+    ]);
   });
 });
