@@ -127,17 +127,20 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     reporter.finish();
-    journal?.writeRun('run-end', {
-      runId,
-      finished: finished(),
-      outcomes: Object.fromEntries(counts),
-      ...(stop.signal.aborted ? { interrupted: true } : {}),
-      // error and line only: the request id would bypass --hash-ids
-      ...(halted.size
-        ? { stoppedVendors: Object.fromEntries([...halted].map(([v, h]) => [v, { error: h.error, line: h.line }])) }
-        : {}),
-    });
-    journal?.close();
+    try {
+      journal?.writeRun('run-end', {
+        runId,
+        finished: finished(),
+        outcomes: Object.fromEntries(counts),
+        ...(stop.signal.aborted ? { interrupted: true } : {}),
+        // error and line only: the request id would bypass --hash-ids
+        ...(halted.size
+          ? { stoppedVendors: Object.fromEntries([...halted].map(([v, h]) => [v, { error: h.error, line: h.line }])) }
+          : {}),
+      });
+    } finally {
+      journal?.close(); // releases the lock even when the journal could not take the run-end record
+    }
   }
   const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
   process.stderr.write(`${summary || 'nothing to do'}\n`);

@@ -187,7 +187,6 @@ export function clientPool(flags: ConnectionFlags) {
     for(vendor: CliVendor) {
       return vendor === 'mixpanel' ? this.mixpanel() : this.liveperson();
     },
-    /** The vendor's status word for one request, with the record it came from. */
     /** The vendor status of a request; for LivePerson also when it is expected to turn final (an estimate). */
     async readStatus(
       vendor: CliVendor,

@@ -42,6 +42,19 @@ export class JournalBusyError extends Error {
   override name = 'JournalBusyError';
 }
 
+/** The journal could not take a record (disk full, I/O error): the run must stop, since it could no longer prove what it sent. */
+export class JournalWriteError extends Error {
+  override name = 'JournalWriteError';
+  constructor(path: string, cause: unknown) {
+    const why = (cause as NodeJS.ErrnoException)?.code ?? (cause as Error)?.message ?? String(cause);
+    super(
+      `journal ${path} could not be written (${why}); the run stopped and sent nothing it could not record. ` +
+        'Free space or fix the file, then run again with --resume',
+      { cause },
+    );
+  }
+}
+
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -99,6 +112,8 @@ export class Journal {
   readonly #fd: number;
   readonly #salt: string | undefined;
   readonly #lockPath: string;
+  readonly #path: string;
+  #broken: JournalWriteError | undefined;
   /**
    * How ids are written: `plain`, or `hmac-sha256:` and a fingerprint of the salt (an HMAC of a fixed text, which says
    * nothing about any id). A resume must use the same scheme, or it would not recognise a single finished request.
@@ -106,6 +121,7 @@ export class Journal {
   readonly idScheme: string;
 
   constructor(path: string, salt?: string) {
+    this.#path = path;
     this.#lockPath = lock(path);
     // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
     this.#fd = openSync(path, 'a+', 0o600);
@@ -141,8 +157,21 @@ export class Journal {
   }
 
   #append(record: object, sync: boolean): void {
-    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
-    if (sync) fsyncSync(this.#fd);
+    // After a failed write nothing more is appended: a record after a torn one would make the journal unreadable.
+    if (this.#broken) throw this.#broken;
+    try {
+      const line = Buffer.from(`${JSON.stringify(record)}\n`);
+      // A short write (the disk filled mid-line) is continued; the next write then fails with the real cause.
+      for (let done = 0; done < line.length; ) {
+        const n = writeSync(this.#fd, line, done);
+        if (n <= 0) throw new Error(`short write, ${done} of ${line.length} bytes`);
+        done += n;
+      }
+      if (sync) fsyncSync(this.#fd);
+    } catch (err) {
+      this.#broken = new JournalWriteError(this.#path, err);
+      throw this.#broken;
+    }
   }
 
   /** Appends a run-framing record (durable at once). */

@@ -39,10 +39,14 @@ interface Run {
 }
 function cli(
   args: string[],
-  opts: { env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void } = {},
+  opts: { env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void; fileSizeLimitKiB?: number } = {},
 ): Promise<Run> {
+  // `ulimit -f` makes writes past the limit fail with EFBIG (Node ignores SIGXFSZ): a full disk, for real.
+  const [command, argv] = opts.fileSizeLimitKiB
+    ? ['bash', ['-c', `ulimit -f ${opts.fileSizeLimitKiB} && exec "$0" "$@"`, process.execPath, BIN, ...args]]
+    : [process.execPath, [BIN, ...args]];
   return new Promise((res) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, argv, {
       env: {
         PATH: process.env.PATH ?? '',
         ...ENV,
@@ -536,6 +540,34 @@ describe('privacy-deletions CLI', () => {
     const cancels = sandbox.log.filter((l) => ids.some((id) => l === `DELETE /mixpanel/data-deletions/v3.0/${id}`));
     expect(cancels).toHaveLength(40); // each sent once over both runs
   }, 60_000);
+
+  it('a journal that cannot be written (disk full) stops the run: nothing unrecorded is sent; --resume finishes', async () => {
+    const ids = sandbox.seed('mixpanel', 60);
+    const { input, journal } = mixpanelInput('disk-full', ids);
+    const args = ['cancel', '--input', input, '--journal', journal, '--json', ...FAST];
+    const full = await cli(args, { fileSizeLimitKiB: 8 });
+    expect(full.code).toBe(1);
+    expect(full.stderr).toContain(`journal ${journal} could not be written (EFBIG)`);
+    expect(full.stderr).toContain('--resume');
+    expect(statSync(journal).size).toBeLessThanOrEqual(8 * 1024);
+    const records = readFileSync(journal, 'utf8')
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
+    const recorded = new Set(records.filter((r) => r.event === 'sent').map((r) => r.id));
+    const received = ids.filter((id) => sandbox.log.includes(`DELETE /mixpanel/data-deletions/v3.0/${id}`));
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.length).toBeLessThan(ids.length); // it stopped
+    for (const id of received) expect(recorded.has(id), id).toBe(true); // everything sent was journaled first
+
+    const resumed = await cli([...args, '--resume']);
+    expect(resumed.code).toBe(0);
+    const report = await cli(['report', '--journal', journal, '--json']);
+    expect(report.code).toBe(0); // readable despite the torn write; complete and every request cancelled
+    const doc = JSON.parse(report.stdout) as { complete: boolean; requests: { outcome: string }[] };
+    expect(doc.complete).toBe(true);
+    expect(doc.requests).toHaveLength(ids.length);
+  }, 30_000);
 
   it('crash: SIGKILL at two moments, resumed each time: one final outcome per id, no confirmed cancel sent twice', async () => {
     const mp = sandbox.seed('mixpanel', 150);
