@@ -4,9 +4,7 @@
  */
 import { AuthenticationError, MonthlyQuotaError, PermissionDeniedError, type PrivacyApiError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
-import { LIVEPERSON_STATUS_RULES } from '../liveperson/client.js';
-import { MIXPANEL_STATUS_RULES } from '../mixpanel/client.js';
-import type { clientPool } from './clients.js';
+import { type clientPool, STATUS_RULES } from './clients.js';
 import type { CliVendor, InputItem } from './input.js';
 import type { Journal, JournalState } from './journal.js';
 import { describeFailure } from './output.js';
@@ -51,11 +49,6 @@ export interface VendorHalt {
   line: number | undefined;
   requestId: string;
 }
-/** The statuses that confirm a cancel are the ones that, after a refusal, mean it was already cancelled. */
-const CONFIRMING: Record<CliVendor, readonly string[]> = {
-  mixpanel: MIXPANEL_STATUS_RULES.alreadyCancelled,
-  liveperson: LIVEPERSON_STATUS_RULES.alreadyCancelled,
-};
 
 export interface RunOptions {
   clients: ReturnType<typeof clientPool>;
@@ -155,12 +148,13 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
     if (receipt.outcome === 'cancelled') {
       if (!o.verify) receipt.verified = 'skipped';
       else {
-        const { status } = await o.clients.readStatus(vendor, requestId);
+        // The statuses that confirm a cancel are the ones that, after a refusal, mean it was already cancelled.
+        const { status, state } = await o.clients.readStatus(vendor, requestId);
         receipt.verifiedStatus = status;
-        receipt.verified = CONFIRMING[vendor].includes(status);
+        receipt.verified = state === 'already_cancelled';
         if (!receipt.verified) {
           receipt.outcome = 'unconfirmed';
-          receipt.detail = `the vendor accepted the cancel, but a status read shows ${status}, not ${CONFIRMING[vendor][0]}`;
+          receipt.detail = `the vendor accepted the cancel, but a status read shows ${status}, not ${STATUS_RULES[vendor].alreadyCancelled[0]}`;
         } else receipt.vendorStatus = status;
       }
     }

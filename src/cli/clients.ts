@@ -3,16 +3,23 @@
  * `<NAME>_FILE`, for Docker/Kubernetes secrets and systemd credentials), never from flags.
  */
 import { readFileSync } from 'node:fs';
+import { type CancelWindowState, cancelWindowState, type RefusalRules } from '../core/cancel.js';
 import { InvalidInputError } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import {
   createLivePersonClient,
+  LIVEPERSON_STATUS_RULES,
   type LivePersonAuth,
   type LivePersonClient,
   livePersonCancellableUntil,
   livePersonStatus,
 } from '../liveperson/client.js';
-import { createMixpanelClient, type MixpanelClient, type MixpanelRegion } from '../mixpanel/client.js';
+import {
+  createMixpanelClient,
+  MIXPANEL_STATUS_RULES,
+  type MixpanelClient,
+  type MixpanelRegion,
+} from '../mixpanel/client.js';
 import type { CliVendor } from './input.js';
 import { defaultQuotaLedgerPath, FileQuotaLedger } from './quota-ledger.js';
 
@@ -172,6 +179,19 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
 }
 
 /** Lazily built clients, one per vendor, so a run that touches one vendor needs only its credentials. */
+/** What each vendor's status words mean for a cancel (the SDK's own rules). */
+export const STATUS_RULES: Record<CliVendor, RefusalRules> = {
+  mixpanel: MIXPANEL_STATUS_RULES,
+  liveperson: LIVEPERSON_STATUS_RULES,
+};
+
+export interface StatusRead {
+  status: string;
+  state: CancelWindowState;
+  record: unknown;
+  cancellableUntil?: string | undefined;
+}
+
 export function clientPool(flags: ConnectionFlags) {
   let mp: MixpanelClient | undefined;
   let lp: LivePersonClient | undefined;
@@ -187,18 +207,23 @@ export function clientPool(flags: ConnectionFlags) {
     for(vendor: CliVendor) {
       return vendor === 'mixpanel' ? this.mixpanel() : this.liveperson();
     },
-    /** The vendor status of a request; for LivePerson also when it is expected to turn final (an estimate). */
-    async readStatus(
-      vendor: CliVendor,
-      id: string,
-    ): Promise<{ status: string; record: unknown; cancellableUntil?: string | undefined }> {
+    /**
+     * The vendor status of a request, what it means for a cancel, and for LivePerson when it is expected to turn
+     * final (an estimate).
+     */
+    async readStatus(vendor: CliVendor, id: string): Promise<StatusRead> {
       if (vendor === 'mixpanel') {
         const deletion = await this.mixpanel().getDeletion(id);
-        return { status: deletion.status, record: deletion };
+        return {
+          status: deletion.status,
+          state: cancelWindowState(STATUS_RULES.mixpanel, deletion.status),
+          record: deletion,
+        };
       }
       const request = await this.liveperson().getDeletionRequest(id);
+      const status = livePersonStatus(request);
       const cancellableUntil = livePersonCancellableUntil(request, flags.cancelWindowMs);
-      return { status: livePersonStatus(request), record: request, cancellableUntil };
+      return { status, state: cancelWindowState(STATUS_RULES.liveperson, status), record: request, cancellableUntil };
     },
   };
 }

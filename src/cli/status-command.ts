@@ -1,5 +1,7 @@
 /** `privacy-deletions status`: the current vendor status of each request. */
-import { clientPool, cliRedactor } from './clients.js';
+import type { CancelWindowState } from '../core/cancel.js';
+import { NotFoundError } from '../core/errors.js';
+import { clientPool, cliRedactor, type StatusRead } from './clients.js';
 import { prepareItems } from './items.js';
 import { flagsOf } from './options.js';
 import { describeFailure } from './output.js';
@@ -15,29 +17,56 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
   const clients = clientPool({ ...flagsOf(o), cancelWindowMs: (o.cancelWindowDays as number) * 86_400_000 });
   for (const v of prepared.vendorsUsed) clients.for(v);
   let failed = 0;
+  const states = new Map<CancelWindowState, number>();
+  let earliestDeadline: string | undefined;
   for await (const { line, vendor, requestId } of prepared.source()) {
     const at = line === undefined ? {} : { line };
+    let read: StatusRead;
     try {
-      const { status, record, cancellableUntil } = await clients.readStatus(vendor, requestId);
-      const until = cancellableUntil ? { cancellableUntil } : {};
-      process.stdout.write(
-        o.json
-          ? `${JSON.stringify({ ...at, vendor, requestId, status, ...until, result: record })}\n`
-          : `${vendor} ${requestId} ${status}${cancellableUntil ? ` (cancellable until about ${cancellableUntil}, ${timeLeft(cancellableUntil)})` : ''}\n`,
-      );
+      read = await clients.readStatus(vendor, requestId);
     } catch (err) {
-      failed++;
-      const failure = describeFailure(err, redactor);
-      process.stdout.write(
-        o.json
-          ? `${JSON.stringify({ ...at, vendor, requestId, ...failure })}\n`
-          : `${vendor} ${requestId} ERROR ${failure.error}: ${failure.detail}\n`,
-      );
+      if (!(err instanceof NotFoundError)) {
+        failed++;
+        const failure = describeFailure(err, redactor);
+        process.stdout.write(
+          o.json
+            ? `${JSON.stringify({ ...at, vendor, requestId, ...failure })}\n`
+            : `${vendor} ${requestId} ERROR ${failure.error}: ${failure.detail}\n`,
+        );
+        continue;
+      }
+      // LivePerson answers an unknown id with 404 where Mixpanel says NOT_FOUND: the same answer, not a failed read.
+      read = { status: 'NOT_FOUND', state: 'not_found', record: undefined };
     }
+    const { status, state, record, cancellableUntil } = read;
+    states.set(state, (states.get(state) ?? 0) + 1);
+    if (cancellableUntil && (!earliestDeadline || cancellableUntil < earliestDeadline))
+      earliestDeadline = cancellableUntil;
+    const until = cancellableUntil ? { cancellableUntil } : {};
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify({ ...at, vendor, requestId, status, state, ...until, result: record })}\n`
+        : `${vendor} ${requestId} ${status} ${STATE_WORDS[state]}${cancellableUntil ? ` until about ${cancellableUntil} (${timeLeft(cancellableUntil)})` : ''}\n`,
+    );
   }
+  // A triage line for whoever has to act before a deadline: how many can still be stopped, and the first to close.
+  const summary = [...states].map(([state, n]) => `${state} ${n}`).join(', ');
+  const first = earliestDeadline
+    ? `; the first LivePerson window closes about ${earliestDeadline} (${timeLeft(earliestDeadline)})`
+    : '';
+  process.stderr.write(`${summary || 'nothing read'}${first}\n`);
   if (failed) process.stderr.write(`${failed} status read(s) failed\n`);
   return failed ? 1 : 0;
 }
+
+/** The `state` column: what a cancel sent now would do. */
+const STATE_WORDS: Record<CancelWindowState, string> = {
+  cancellable: 'cancellable',
+  already_cancelled: 'already cancelled',
+  too_late: 'too late to cancel',
+  not_found: 'not found',
+  unknown: 'unknown status',
+};
 
 /** "in 4 d 3 h", "in 45 min" or "passed": how long is left to cancel. */
 function timeLeft(iso: string): string {

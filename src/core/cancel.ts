@@ -25,11 +25,21 @@ export interface StatusReading {
   status: string | undefined;
 }
 
-/** Vendor rules for reading a status after a refused cancel. */
+/** Vendor rules for what a status word means for a cancel (after a refusal, and for `status` reports). */
 export interface RefusalRules {
+  /** Still inside the cancel window: a cancel sent now should be accepted. */
+  cancellable: readonly string[];
   alreadyCancelled: readonly string[];
   tooLate: readonly string[];
   notFound: readonly string[];
+}
+
+/** Where a request stands for a cancel, read from its status: the outcome a cancel would have, or `cancellable`. */
+export type CancelWindowState = 'cancellable' | Exclude<CancelOutcome, 'cancelled'> | 'unknown';
+
+export function cancelWindowState(rules: RefusalRules, status: string | undefined): CancelWindowState {
+  if (status !== undefined && rules.cancellable.includes(status.toUpperCase())) return 'cancellable';
+  return outcomeFromStatus(rules, status) ?? 'unknown';
 }
 
 /** Refusals are the 4xx answers that mean "this request cannot be cancelled"; auth, quota and 5xx are not. */

@@ -73,6 +73,7 @@ export interface LivePersonClient {
 
 /** How LivePerson statuses explain a refused cancel (CANCELED also confirms an accepted one). */
 export const LIVEPERSON_STATUS_RULES: RefusalRules = {
+  cancellable: ['NOT_STARTED'],
   alreadyCancelled: ['CANCELED', 'CANCELLED'],
   tooLate: ['IN_PROGRESS', 'DONE', 'APPROVED'],
   notFound: [],

@@ -91,6 +91,7 @@ export interface MixpanelDeletionCreated extends MixpanelTaskCreated {
 
 /** How Mixpanel task statuses explain a refused cancel (REVOKED also confirms an accepted one). */
 export const MIXPANEL_STATUS_RULES: RefusalRules = {
+  cancellable: ['PENDING', 'STAGING'],
   alreadyCancelled: ['REVOKED'],
   tooLate: ['STARTED', 'SUCCESS', 'FAILURE'],
   notFound: ['NOT_FOUND'],

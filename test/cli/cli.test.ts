@@ -324,22 +324,28 @@ describe('privacy-deletions CLI', () => {
     expectNoSecrets(no.stdout, yes.stdout, bar.stdout);
   }, 30_000);
 
-  it('status and list show the vendor status words', async () => {
+  it('status and list show the vendor status words and what a cancel would do now', async () => {
     const [mp] = sandbox.seed('mixpanel', 1, 1.5 * DAY);
     const [lp] = sandbox.seed('liveperson', 1);
     const a = await cli(['status', '--vendor', 'mixpanel', mp as string]);
     expect(a.code).toBe(0);
-    expect(a.stdout.trim()).toBe(`mixpanel ${mp} STARTED`);
+    expect(a.stdout.trim()).toBe(`mixpanel ${mp} STARTED too late to cancel`);
+    expect(a.stderr.trim()).toBe('too_late 1');
     const b = await cli(['status', '--vendor', 'liveperson', lp as string, '--json']);
     const lpStatus = jsonLines(b.stdout)[0] as { cancellableUntil: string; result: { request_time: string } };
-    expect(lpStatus).toMatchObject({ vendor: 'liveperson', requestId: lp, status: 'NOT_STARTED' });
+    expect(lpStatus).toMatchObject({
+      vendor: 'liveperson',
+      requestId: lp,
+      status: 'NOT_STARTED',
+      state: 'cancellable',
+    });
     // when it turns final, estimated from request_time and the (default 5-day) window
     const requested = Date.parse(lpStatus.result.request_time);
     expect(lpStatus.cancellableUntil).toBe(new Date(requested + 5 * DAY).toISOString());
     const human = await cli(['status', '--vendor', 'liveperson', lp as string, '--cancel-window-days', '2']);
-    expect(human.stdout.trim()).toBe(
-      `liveperson ${lp} NOT_STARTED (cancellable until about ${new Date(requested + 2 * DAY).toISOString()}, in 1 d 23 h)`,
-    );
+    const closes = new Date(requested + 2 * DAY).toISOString();
+    expect(human.stdout.trim()).toBe(`liveperson ${lp} NOT_STARTED cancellable until about ${closes} (in 1 d 23 h)`);
+    expect(human.stderr.trim()).toBe(`cancellable 1; the first LivePerson window closes about ${closes} (in 1 d 23 h)`);
     const list = await cli(['list', '--status', 'NOT_STARTED', '--json']);
     expect(list.code).toBe(0);
     const listed = jsonLines(list.stdout);
@@ -347,18 +353,30 @@ describe('privacy-deletions CLI', () => {
     expect(listed.every((r) => r.status === 'NOT_STARTED')).toBe(true);
     expectNoSecrets(a.stdout, a.stderr, b.stdout, list.stdout);
 
-    // bulk: a file, validated first; a failed read is reported on its line and the rest go on
+    // bulk: a file, validated first; an unknown id (LivePerson 404, Mixpanel NOT_FOUND) is an answer, not a failure
     const input = join(dir, 'status.csv');
     writeFileSync(input, [`mixpanel,${mp}`, `liveperson,${lp}`, 'liveperson,999999'].join('\n'));
     const bulk = await cli(['status', '--input', input, '--json']);
-    expect(bulk.code).toBe(1);
+    expect(bulk.code).toBe(0);
     expect(jsonLines(bulk.stdout)).toEqual([
-      expect.objectContaining({ line: 1, vendor: 'mixpanel', requestId: mp, status: 'STARTED' }),
-      expect.objectContaining({ line: 2, vendor: 'liveperson', requestId: lp, status: 'NOT_STARTED' }),
-      expect.objectContaining({ line: 3, requestId: '999999', error: 'NotFoundError', httpStatus: 404 }),
+      expect.objectContaining({ line: 1, vendor: 'mixpanel', requestId: mp, status: 'STARTED', state: 'too_late' }),
+      expect.objectContaining({ line: 2, vendor: 'liveperson', requestId: lp, state: 'cancellable' }),
+      expect.objectContaining({ line: 3, requestId: '999999', status: 'NOT_FOUND', state: 'not_found' }),
     ]);
-    expect(bulk.stderr).toContain('1 status read(s) failed');
-    expectNoSecrets(bulk.stdout, bulk.stderr);
+    expect(bulk.stderr).toMatch(/^too_late 1, cancellable 1, not_found 1; the first LivePerson window closes about /);
+    // a failed read is reported on its line and the rest go on (exit 1)
+    const revoked = 'status-revoked-bearer-9a8b';
+    sandbox.revoke(revoked);
+    const failing = await cli(['status', '--input', input, '--json'], { env: { LIVEPERSON_BEARER: revoked } });
+    expect(failing.code).toBe(1);
+    expect(jsonLines(failing.stdout)).toEqual([
+      expect.objectContaining({ line: 1, requestId: mp, state: 'too_late' }),
+      expect.objectContaining({ line: 2, requestId: lp, error: 'AuthenticationError', httpStatus: 401 }),
+      expect.objectContaining({ line: 3, requestId: '999999', error: 'AuthenticationError', httpStatus: 401 }),
+    ]);
+    expect(failing.stderr).toContain('2 status read(s) failed');
+    expectNoSecrets(bulk.stdout, bulk.stderr, failing.stdout, failing.stderr);
+    for (const t of [failing.stdout, failing.stderr]) expect(t).not.toContain(revoked);
   });
 
   it('--hash-ids keeps request ids out of the journal', async () => {
