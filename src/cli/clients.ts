@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type CancelWindowState, cancelWindowState, type RefusalRules } from '../core/cancel.js';
 import { InvalidInputError } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
+import { LIVEPERSON_OAUTH1_END_OF_LIFE } from '../liveperson/auth.js';
 import {
   createLivePersonClient,
   LIVEPERSON_STATUS_RULES,
@@ -154,6 +155,10 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
         tokenSecret: tokenSecret as string,
       },
     };
+    process.stderr.write(
+      `warning: LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}; these keys may be refused (401). ` +
+        'Prefer LIVEPERSON_BEARER (a Login Service or OAuth 2.0 token).\n',
+    );
   } else {
     throw new UsageError(
       `LivePerson needs LIVEPERSON_BEARER, or all of ${LIVEPERSON_OAUTH1_SECRETS.join(', ')} (each may be given as …_FILE, a file holding it)`,

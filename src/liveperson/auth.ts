@@ -14,9 +14,13 @@ export interface OAuth1Credentials {
   tokenSecret: string;
 }
 
+/** LivePerson made OAuth 1.0 app keys read-only on 2025-09-30 and ended the protocol on this date. */
+export const LIVEPERSON_OAUTH1_END_OF_LIFE = '2026-05-31';
+
 export type LivePersonAuth = { bearer: string } | { oauth1: OAuth1Credentials };
 
 export interface Authorizer {
+  scheme: 'bearer' | 'oauth1';
   secrets: string[];
   authorize(request: OutgoingRequest): void;
 }
@@ -26,6 +30,7 @@ export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
   if (auth && 'bearer' in auth) {
     const bearer = guard.nonEmptySecret(ctx, 'auth.bearer', auth.bearer);
     return {
+      scheme: 'bearer',
       secrets: [bearer],
       authorize(request) {
         request.headers.set('authorization', `Bearer ${bearer}`);
@@ -44,6 +49,7 @@ export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
       hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
     });
     return {
+      scheme: 'oauth1',
       secrets: [consumerKey, consumerSecret, token, tokenSecret],
       authorize(request) {
         const signed = oauth.authorize(

@@ -379,6 +379,25 @@ describe('privacy-deletions CLI', () => {
     for (const t of [failing.stdout, failing.stderr]) expect(t).not.toContain(revoked);
   });
 
+  it('LivePerson OAuth 1.0 keys from the environment: signed requests work, with a warning that the protocol ended', async () => {
+    const [lp] = sandbox.seed('liveperson', 1);
+    const oauth = {
+      LIVEPERSON_BEARER: '',
+      LIVEPERSON_CONSUMER_KEY: 'cli-ck-1a2b',
+      LIVEPERSON_CONSUMER_SECRET: 'cli-cs-secret-3c4d',
+      LIVEPERSON_TOKEN: 'cli-tk-5e6f',
+      LIVEPERSON_TOKEN_SECRET: 'cli-ts-secret-7a8b',
+    };
+    const r = await cli(['status', '--vendor', 'liveperson', lp as string], { env: oauth });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`liveperson ${lp} NOT_STARTED cancellable`);
+    expect(r.stderr).toMatch(/^warning: LivePerson ended OAuth 1\.0 on 2026-05-31; .* Prefer LIVEPERSON_BEARER/);
+    for (const secret of Object.values(oauth).filter(Boolean)) {
+      expect(r.stdout).not.toContain(secret);
+      expect(r.stderr).not.toContain(secret);
+    }
+  });
+
   it('--hash-ids keeps request ids out of the journal', async () => {
     const ids = sandbox.seed('liveperson', 3);
     const journal = join(dir, 'hashed.jsonl');

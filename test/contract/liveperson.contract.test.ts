@@ -112,6 +112,19 @@ describe('LivePerson against a Prism mock of the hand-written spec', () => {
     expect(err).toMatchObject({ vendor: 'liveperson', operation: 'cancelDeletionRequest', status: code });
   });
 
+  it('a 401 with OAuth 1.0 keys says LivePerson ended OAuth 1.0 and what to use instead; with a bearer it does not', async () => {
+    const oauth = await client([['POST', CANCEL, 'code=401']], { oauth1: OAUTH1 })
+      .lp.cancelDeletionRequest('7723')
+      .catch((e: unknown) => e);
+    expect(oauth).toBeInstanceOf(AuthenticationError);
+    expect((oauth as Error).message).toMatch(/LivePerson ended OAuth 1\.0 on 2026-05-31: use .* auth: \{ bearer \}/);
+    const bearer = await client([['POST', CANCEL, 'code=401']])
+      .lp.cancelDeletionRequest('7723')
+      .catch((e: unknown) => e);
+    expect(bearer).toBeInstanceOf(AuthenticationError);
+    expect((bearer as Error).message).not.toContain('OAuth 1.0');
+  });
+
   it('create 429 throws MonthlyQuotaError at once, saying it is the monthly quota', async () => {
     const { cf } = client([['POST', COLLECTION, 'code=429']]);
     const lpRetrying = createLivePersonClient({
