@@ -64,4 +64,5 @@ export {
   type MixpanelRetrieval,
   type MixpanelTaskCreated,
   type MixpanelTaskStatus,
+  mixpanelOAuthTokenExpiry,
 } from './mixpanel/client.js';

@@ -20,6 +20,7 @@ import {
   MIXPANEL_STATUS_RULES,
   type MixpanelClient,
   type MixpanelRegion,
+  mixpanelOAuthTokenExpiry,
 } from '../mixpanel/client.js';
 import type { CliVendor } from './input.js';
 import { defaultQuotaLedgerPath, FileQuotaLedger } from './quota-ledger.js';
@@ -126,16 +127,40 @@ export function mixpanelClient(flags: ConnectionFlags): MixpanelClient {
       'Mixpanel needs MIXPANEL_PROJECT_TOKEN and MIXPANEL_OAUTH_TOKEN in the environment (or each as …_FILE, a file holding it)',
     );
   const baseUrl = flags.mixpanelBaseUrl ?? env('MIXPANEL_BASE_URL');
+  const issued = env('MIXPANEL_OAUTH_TOKEN_ISSUED');
+  if (issued) warnIfTokenExpiring(issued);
   return wrap(() =>
     createMixpanelClient({
       projectToken,
       oauthToken,
+      ...(issued ? { oauthTokenIssuedAt: issued } : {}),
       region: (flags.region ?? env('MIXPANEL_REGION') ?? 'us') as MixpanelRegion,
       ...(baseUrl ? { baseUrl } : {}),
       rateLimit: flags.rateLimit === false ? false : { requests: flags.rateLimit ?? 1, intervalMs: 1000 },
       ...common(flags),
     }),
   );
+}
+
+/** Mixpanel OAuth tokens last a year and nothing else warns before one runs out in the middle of a deadline. */
+function warnIfTokenExpiring(issued: string, now = Date.now()): void {
+  let expiry: number;
+  try {
+    expiry = mixpanelOAuthTokenExpiry(issued).getTime();
+  } catch {
+    throw new UsageError(
+      `MIXPANEL_OAUTH_TOKEN_ISSUED must be the day the token was made, yyyy-mm-dd; got ${JSON.stringify(issued)}`,
+    );
+  }
+  const days = Math.floor((expiry - now) / 86_400_000);
+  const when = new Date(expiry).toISOString().slice(0, 10);
+  if (expiry <= now) {
+    process.stderr.write(`warning: the Mixpanel OAuth token (MIXPANEL_OAUTH_TOKEN_ISSUED ${issued}) expired ${when}\n`);
+  } else if (days < 30) {
+    process.stderr.write(
+      `warning: the Mixpanel OAuth token (MIXPANEL_OAUTH_TOKEN_ISSUED ${issued}) expires ${when}, in ${days} day(s)\n`,
+    );
+  }
 }
 
 export function livePersonClient(flags: ConnectionFlags): LivePersonClient {

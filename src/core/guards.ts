@@ -53,6 +53,21 @@ export function oneOf<T extends string>(ctx: GuardContext, name: string, value: 
   throw invalid(ctx, `${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
 }
 
+/** A calendar date: `yyyy-mm-dd` (UTC) or a valid Date. */
+export function day(ctx: GuardContext, name: string, value: unknown): Date {
+  const date =
+    value instanceof Date
+      ? value
+      : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
+        ? new Date(`${value}T00:00:00Z`)
+        : undefined;
+  if (date && !Number.isNaN(date.getTime())) return date;
+  throw invalid(
+    ctx,
+    `${name} must be yyyy-mm-dd or a Date; got ${JSON.stringify(value instanceof Date ? 'Invalid Date' : value)}`,
+  );
+}
+
 export function nonEmptySecret(ctx: GuardContext, name: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalid(ctx, `${name} is missing or empty`);
   return value;

@@ -5,11 +5,18 @@
 import { createHash } from 'node:crypto';
 import type { paths } from '../../generated/mixpanel.js';
 import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
-import { ConflictError } from '../core/errors.js';
+import { AuthenticationError, ConflictError } from '../core/errors.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
-import { type CallOptions, execute, type Operation, type Success, unusableResponse } from '../core/request.js';
+import {
+  type CallOptions,
+  defaultErrorForStatus,
+  execute,
+  type Operation,
+  type Success,
+  unusableResponse,
+} from '../core/request.js';
 import { type ClientOptions, type RateLimitOptions, sharedLimiter, Transport } from '../core/transport.js';
 
 export type MixpanelRegion = 'us' | 'eu' | 'in';
@@ -43,6 +50,11 @@ export interface MixpanelClientOptions extends ClientOptions {
   projectToken: string;
   /** GDPR OAuth token of a project owner/admin (one-year lifetime). */
   oauthToken: string;
+  /**
+   * When the OAuth token was generated (`yyyy-mm-dd` or a Date). Mixpanel tokens expire a year later and the token
+   * itself does not say when; with this, a 401 says whether expiry is the likely cause.
+   */
+  oauthTokenIssuedAt?: string | Date;
   /** Data residency of the project (default us). */
   region?: MixpanelRegion;
   /** Client-side rate limit shared by every client of this project token; false disables it. Default 1 req/s. */
@@ -116,11 +128,38 @@ export interface MixpanelClient {
   getRetrieval(trackingId: string, options?: CallOptions): Promise<MixpanelRetrieval>;
 }
 
+/** When a Mixpanel GDPR OAuth token issued at `issuedAt` expires: "The OAuth token has a one-year expiry." */
+export function mixpanelOAuthTokenExpiry(issuedAt: string | Date): Date {
+  const expiry = new Date(
+    guard.day({ vendor: 'mixpanel', operation: 'mixpanelOAuthTokenExpiry' }, 'issuedAt', issuedAt),
+  );
+  expiry.setUTCFullYear(expiry.getUTCFullYear() + 1);
+  return expiry;
+}
+
+/** What a Mixpanel 401 most often means, and the way out. */
+function expiredTokenHint(issuedAt: Date | undefined, now = new Date()): string {
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  let age = '';
+  if (issuedAt) {
+    const expiry = mixpanelOAuthTokenExpiry(issuedAt);
+    age = `; this one was issued ${day(issuedAt)} and ${expiry <= now ? 'expired' : 'expires'} ${day(expiry)}`;
+  }
+  return (
+    `. Mixpanel GDPR OAuth tokens expire a year after they are made${age}; a project owner or admin makes a new ` +
+    'one under Profile & Preferences → Data & Privacy'
+  );
+}
+
 export function createMixpanelClient(options: MixpanelClientOptions): MixpanelClient {
   const setup = { vendor: 'mixpanel' as const, operation: 'createMixpanelClient' };
   const projectToken = guard.nonEmptySecret(setup, 'projectToken', options?.projectToken);
   const oauthToken = guard.nonEmptySecret(setup, 'oauthToken', options.oauthToken);
   const region = guard.oneOf(setup, 'region', options.region ?? 'us', MIXPANEL_REGIONS);
+  const issuedAt =
+    options.oauthTokenIssuedAt === undefined
+      ? undefined
+      : guard.day(setup, 'oauthTokenIssuedAt', options.oauthTokenIssuedAt);
   const baseUrl = guard.baseUrl(setup, options.baseUrl ?? REGION_HOST[region]);
   const redactor = new Redactor([projectToken, oauthToken]);
   const credentialKey = createHash('sha256').update(projectToken).digest('hex').slice(0, 16);
@@ -131,6 +170,10 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     redactor,
     limiter: sharedLimiter(`mixpanel:${credentialKey}`, options.rateLimit ?? MIXPANEL_DEFAULT_RATE_LIMIT),
     authorize: (request) => request.headers.set('authorization', `Bearer ${oauthToken}`),
+    errorForStatus: (details) =>
+      details.status === 401
+        ? new AuthenticationError(`${defaultErrorForStatus(details).message}${expiredTokenHint(issuedAt)}`, details)
+        : undefined,
   });
   const api = createOpenApiClient<paths>(baseUrl);
   const token = { token: projectToken };

@@ -398,6 +398,32 @@ describe('privacy-deletions CLI', () => {
     }
   });
 
+  it('MIXPANEL_OAUTH_TOKEN_ISSUED: a warning within 30 days of the one-year expiry, a usage error when malformed', async () => {
+    const [mp] = sandbox.seed('mixpanel', 1);
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const issued = day(Date.now() - 350 * DAY);
+    const soon = await cli(['status', '--vendor', 'mixpanel', mp as string], {
+      env: { MIXPANEL_OAUTH_TOKEN_ISSUED: issued },
+    });
+    expect(soon.code).toBe(0);
+    expect(soon.stderr).toMatch(
+      new RegExp(
+        `^warning: the Mixpanel OAuth token \\(MIXPANEL_OAUTH_TOKEN_ISSUED ${issued}\\) expires \\d{4}-\\d{2}-\\d{2}, in 1[4-6] day\\(s\\)`,
+      ),
+    );
+    const fresh = await cli(['status', '--vendor', 'mixpanel', mp as string], {
+      env: { MIXPANEL_OAUTH_TOKEN_ISSUED: day(Date.now() - 30 * DAY) },
+    });
+    expect(fresh.stderr).not.toContain('warning');
+    const bad = await cli(['cancel', '--vendor', 'mixpanel', mp as string], {
+      env: { MIXPANEL_OAUTH_TOKEN_ISSUED: 'last spring' },
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      'MIXPANEL_OAUTH_TOKEN_ISSUED must be the day the token was made, yyyy-mm-dd; got "last spring"',
+    );
+  });
+
   it('--hash-ids keeps request ids out of the journal', async () => {
     const ids = sandbox.seed('liveperson', 3);
     const journal = join(dir, 'hashed.jsonl');

@@ -3,6 +3,8 @@ import {
   AuthenticationError,
   ConflictError,
   createMixpanelClient,
+  type MixpanelClientOptions,
+  mixpanelOAuthTokenExpiry,
   PermissionDeniedError,
   RateLimitError,
 } from '../../src/index.js';
@@ -12,9 +14,10 @@ const PROJECT_TOKEN = 'mp-project-token-5f1e2d';
 const OAUTH_TOKEN = 'mp-oauth-secret-9a8b7c';
 const DELETION = /^\/data-deletions\/v3\.0\/[^/]+$/;
 
-function client(rules: PreferRule[] = []) {
+function client(rules: PreferRule[] = [], extra: Partial<MixpanelClientOptions> = {}) {
   const cf = contractFetch(rules);
   const mp = createMixpanelClient({
+    ...extra,
     projectToken: PROJECT_TOKEN,
     oauthToken: OAUTH_TOKEN,
     baseUrl: inject('prismMixpanel'),
@@ -78,6 +81,22 @@ describe('Mixpanel against a Prism mock of the overlaid spec', () => {
     const err = await mp.cancelDeletion('task-1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Kind);
     expect(err).toMatchObject({ vendor: 'mixpanel', operation: 'cancelDeletion', status: code, attempts: 1 });
+  });
+
+  it('a 401 names the one-year token lifetime and, given the issue day, when this token expired', async () => {
+    const plain = await client([['DELETE', DELETION, 'code=401']])
+      .mp.cancelDeletion('task-1')
+      .catch((e: unknown) => e);
+    expect((plain as Error).message).toMatch(
+      /expire a year after they are made; a project owner or admin makes a new one/,
+    );
+    const dated = await client([['DELETE', DELETION, 'code=401']], { oauthTokenIssuedAt: '2025-11-01' })
+      .mp.cancelDeletion('task-1')
+      .catch((e: unknown) => e);
+    expect(dated).toBeInstanceOf(AuthenticationError);
+    expect((dated as Error).message).toContain('this one was issued 2025-11-01 and expired 2026-11-01');
+    expect(mixpanelOAuthTokenExpiry('2024-02-29').toISOString()).toBe('2025-03-01T00:00:00.000Z');
+    expect(() => client([], { oauthTokenIssuedAt: '01/11/2025' })).toThrow(/oauthTokenIssuedAt must be yyyy-mm-dd/);
   });
 
   it('getDeletion reads status and fields', async () => {
