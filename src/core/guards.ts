@@ -53,19 +53,21 @@ export function oneOf<T extends string>(ctx: GuardContext, name: string, value: 
   throw invalid(ctx, `${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
 }
 
-/** A calendar date: `yyyy-mm-dd` (UTC) or a valid Date. */
-export function day(ctx: GuardContext, name: string, value: unknown): Date {
+/**
+ * A calendar date: `yyyy-mm-dd` (UTC) or a valid Date. A day that does not exist (2026-02-31) is refused, not rolled
+ * over into the next month as Date would. `also` names other forms the caller accepts, for the message.
+ */
+export function day(ctx: GuardContext, name: string, value: unknown, also = ''): Date {
   const date =
     value instanceof Date
       ? value
       : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
         ? new Date(`${value}T00:00:00Z`)
         : undefined;
-  if (date && !Number.isNaN(date.getTime())) return date;
-  throw invalid(
-    ctx,
-    `${name} must be yyyy-mm-dd or a Date; got ${JSON.stringify(value instanceof Date ? 'Invalid Date' : value)}`,
-  );
+  const valid = date !== undefined && !Number.isNaN(date.getTime());
+  if (valid && (typeof value !== 'string' || date.toISOString().startsWith(value))) return date;
+  const got = value instanceof Date ? 'Invalid Date' : value;
+  throw invalid(ctx, `${name} must be yyyy-mm-dd${also} or a Date; got ${JSON.stringify(got)}`);
 }
 
 export function nonEmptySecret(ctx: GuardContext, name: string, value: unknown): string {

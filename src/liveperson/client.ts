@@ -113,13 +113,9 @@ function dateFilter(
   value: ListFilters['fromDate'],
 ): string | number | undefined {
   if (value === undefined) return undefined;
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw guard.invalid(ctx, `${name} is an invalid Date`);
-    return value.toISOString().slice(0, 10);
-  }
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value))) return value;
-  throw guard.invalid(ctx, `${name} must be yyyy-mm-dd, a Date or a unix timestamp; got ${JSON.stringify(value)}`);
+  // otherwise a yyyy-mm-dd that exists, or a Date (its UTC day)
+  return guard.day(ctx, name, value, ', a unix timestamp').toISOString().slice(0, 10);
 }
 
 export function createLivePersonClient(options: LivePersonClientOptions): LivePersonClient {

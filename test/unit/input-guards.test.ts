@@ -54,7 +54,11 @@ describe('bad input is refused before any request is sent', () => {
       /unknown deletion type visitor/,
     );
     await expect(lp.createDeletionRequest({} as never)).rejects.toThrow(/exactly one deletion type/);
-    await expect(lp.listDeletionRequests({ fromDate: '01/02/2026' })).rejects.toThrow(/fromDate must be yyyy-mm-dd/);
+    await expect(lp.listDeletionRequests({ fromDate: '01/02/2026' })).rejects.toThrow(
+      /fromDate must be yyyy-mm-dd, a unix timestamp or a Date; got "01\/02\/2026"/,
+    );
+    await expect(lp.listDeletionRequests({ toDate: '2026-02-31' })).rejects.toThrow(/toDate .* got "2026-02-31"/);
+    await expect(lp.listDeletionRequests({ toDate: -5 })).rejects.toThrow(/toDate .* got -5/);
     await expect(lp.listDeletionRequests({ status: 'open; drop' })).rejects.toThrow(/status/);
     expect(rec.requests).toHaveLength(0);
   });
