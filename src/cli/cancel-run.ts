@@ -8,6 +8,7 @@ import { type clientPool, STATUS_RULES } from './clients.js';
 import type { CliVendor, InputItem } from './input.js';
 import type { Journal, JournalState } from './journal.js';
 import { describeFailure } from './output.js';
+import { runPool } from './pool.js';
 
 export type ReceiptOutcome = 'cancelled' | 'already_cancelled' | 'too_late' | 'not_found' | 'unconfirmed' | 'failed';
 
@@ -173,29 +174,9 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
   return finish(receipt);
 }
 
-/**
- * Processes items with at most `concurrency` in flight, pulling lazily from the (streamed) source. An error that is
- * not a request's outcome (the journal cannot be written, the input became unreadable) stops the run: no new item is
- * started, the ones in flight finish, and then the first such error is thrown, so nothing is still running when the
- * caller writes its run-end record and releases the journal.
- */
+/** Cancels every item through the bulk pool (see pool.ts for how a run stops). */
 export async function runCancellations(items: AsyncIterable<InputItem>, o: RunOptions): Promise<void> {
-  const iterator = items[Symbol.asyncIterator]();
-  let done = false;
-  const failures: unknown[] = [];
-  const next = async (): Promise<InputItem | undefined> => {
-    if (done || failures.length || o.stop?.aborted) return undefined;
-    const r = await iterator.next();
-    if (r.done) done = true;
-    return r.done ? undefined : r.value;
-  };
-  const worker = async () => {
-    try {
-      for (let item = await next(); item; item = await next()) o.onReceipt(await processItem(item, o));
-    } catch (err) {
-      failures.push(err);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
-  if (failures.length) throw failures[0];
+  await runPool(items, { concurrency: o.concurrency, stop: o.stop }, async (item) =>
+    o.onReceipt(await processItem(item, o)),
+  );
 }

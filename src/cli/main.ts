@@ -64,7 +64,13 @@ export function buildProgram(): Command {
       positiveInt('--cancel-window-days'),
       5,
     )
-    .option('--json', 'JSON output')
+    .option(
+      '--concurrency <n>',
+      'reads in flight (Mixpanel still keeps to --rate-limit)',
+      positiveInt('--concurrency'),
+      4,
+    )
+    .option('--json', 'JSON output, one object per request')
     .action(async (ids: string[], o: Record<string, unknown>) => {
       process.exitCode = await statusCommand(ids, o);
     });

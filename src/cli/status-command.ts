@@ -5,6 +5,7 @@ import { clientPool, cliRedactor, type StatusRead } from './clients.js';
 import { prepareItems } from './items.js';
 import { flagsOf } from './options.js';
 import { describeFailure } from './output.js';
+import { runPool } from './pool.js';
 
 /**
  * `privacy-deletions status`: reads each request's current vendor status. A request whose read fails is reported on
@@ -19,7 +20,21 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
   let failed = 0;
   const states = new Map<CancelWindowState, number>();
   let earliestDeadline: string | undefined;
-  for await (const { line, vendor, requestId } of prepared.source()) {
+  // Reads run concurrently but print in input order: each waits in `done` until the ones before it have printed.
+  const done = new Map<number, string>();
+  let printed = 0;
+  const print = (seq: number, text: string) => {
+    done.set(seq, text);
+    for (let next = done.get(printed); next !== undefined; next = done.get(printed)) {
+      process.stdout.write(next);
+      done.delete(printed++);
+    }
+  };
+  let seq = 0;
+  const numbered = async function* () {
+    for await (const item of prepared.source()) yield { ...item, seq: seq++ };
+  };
+  await runPool(numbered(), { concurrency: o.concurrency as number }, async ({ seq, line, vendor, requestId }) => {
     const at = line === undefined ? {} : { line };
     let read: StatusRead;
     try {
@@ -28,12 +43,13 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
       if (!(err instanceof NotFoundError)) {
         failed++;
         const failure = describeFailure(err, redactor);
-        process.stdout.write(
+        print(
+          seq,
           o.json
             ? `${JSON.stringify({ ...at, vendor, requestId, ...failure })}\n`
             : `${vendor} ${requestId} ERROR ${failure.error}: ${failure.detail}\n`,
         );
-        continue;
+        return;
       }
       // LivePerson answers an unknown id with 404 where Mixpanel says NOT_FOUND: the same answer, not a failed read.
       read = { status: 'NOT_FOUND', state: 'not_found', record: undefined };
@@ -43,14 +59,18 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
     if (cancellableUntil && (!earliestDeadline || cancellableUntil < earliestDeadline))
       earliestDeadline = cancellableUntil;
     const until = cancellableUntil ? { cancellableUntil } : {};
-    process.stdout.write(
+    print(
+      seq,
       o.json
         ? `${JSON.stringify({ ...at, vendor, requestId, status, state, ...until, result: record })}\n`
         : `${vendor} ${requestId} ${status} ${STATE_WORDS[state]}${cancellableUntil ? ` until about ${cancellableUntil} (${timeLeft(cancellableUntil)})` : ''}\n`,
     );
-  }
+  });
   // A triage line for whoever has to act before a deadline: how many can still be stopped, and the first to close.
-  const summary = [...states].map(([state, n]) => `${state} ${n}`).join(', ');
+  const summary = (Object.keys(STATE_WORDS) as CancelWindowState[])
+    .filter((state) => states.has(state))
+    .map((state) => `${state} ${states.get(state)}`)
+    .join(', ');
   const first = earliestDeadline
     ? `; the first LivePerson window closes about ${earliestDeadline} (${timeLeft(earliestDeadline)})`
     : '';

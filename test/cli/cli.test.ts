@@ -363,7 +363,7 @@ describe('privacy-deletions CLI', () => {
       expect.objectContaining({ line: 2, vendor: 'liveperson', requestId: lp, state: 'cancellable' }),
       expect.objectContaining({ line: 3, requestId: '999999', status: 'NOT_FOUND', state: 'not_found' }),
     ]);
-    expect(bulk.stderr).toMatch(/^too_late 1, cancellable 1, not_found 1; the first LivePerson window closes about /);
+    expect(bulk.stderr).toMatch(/^cancellable 1, too_late 1, not_found 1; the first LivePerson window closes about /);
     // a failed read is reported on its line and the rest go on (exit 1)
     const revoked = 'status-revoked-bearer-9a8b';
     sandbox.revoke(revoked);
@@ -377,6 +377,21 @@ describe('privacy-deletions CLI', () => {
     expect(failing.stderr).toContain('2 status read(s) failed');
     expectNoSecrets(bulk.stdout, bulk.stderr, failing.stdout, failing.stderr);
     for (const t of [failing.stdout, failing.stderr]) expect(t).not.toContain(revoked);
+  });
+
+  it('status reads concurrently and still prints in input order', async () => {
+    const mp = sandbox.seed('mixpanel', 2);
+    const lp = sandbox.seed('liveperson', 5);
+    const input = join(dir, 'status-order.csv');
+    writeFileSync(input, [...mp.map((id) => `mixpanel,${id}`), ...lp.map((id) => `liveperson,${id}`)].join('\n'));
+    const r = await cli(['status', '--input', input, '--json', '--rate-limit', '2', '--concurrency', '4']);
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout).map((x) => x.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // the second Mixpanel read waits 0.5 s for the rate limit; LivePerson reads went ahead meanwhile
+    const at = (path: string) => sandbox.log.indexOf(path);
+    expect(at(`GET /liveperson/api/account/92186583/personal-data-deletion/${lp[0]}`)).toBeLessThan(
+      at(`GET /mixpanel/data-deletions/v3.0/${mp[1]}`),
+    );
   });
 
   it('LivePerson OAuth 1.0 keys from the environment: signed requests work, with a warning that the protocol ended', async () => {
