@@ -75,7 +75,11 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   for (const v of vendorsUsed) clients.for(v);
   const journal = o.journal ? openJournal(o.journal as string, o) : undefined;
   const resume = o.resume ? await readJournal(o.journal as string) : undefined;
-  const conflict = resume && journal?.resumeConflict(resume);
+  const brokenAt = resume?.integrity.brokenAtLine;
+  const conflict =
+    brokenAt !== undefined
+      ? `--resume: journal ${o.journal} was altered at line ${brokenAt} (its chain of record digests breaks there), so it cannot say what was sent; restore it, or start a new journal`
+      : resume && journal?.resumeConflict(resume);
   if (conflict) {
     journal?.close();
     throw new UsageError(`${conflict} (nothing was sent)`);
@@ -138,6 +142,8 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
           ? { stoppedVendors: Object.fromEntries([...halted].map(([v, h]) => [v, { error: h.error, line: h.line }])) }
           : {}),
       });
+      // The chain shows edits inside the journal; only a digest kept elsewhere shows a changed or cut-off end.
+      if (journal) process.stderr.write(`journal ${o.journal} head ${journal.head} (report --expect-head checks it)\n`);
     } finally {
       journal?.close(); // releases the lock even when the journal could not take the run-end record
     }

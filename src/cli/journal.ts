@@ -1,8 +1,10 @@
 /**
  * Crash-safe journal: one JSON line per state change, appended and fsynced before the run moves on, so a run killed
  * at any moment can be resumed. Ids may be replaced by salted HMAC-SHA256 hashes; credentials are never written.
+ * Each record carries `prev`, a digest of the line before it, so an edited, inserted or removed line shows up when
+ * the journal is read back (tamper-evident, not tamper-proof: whoever can write the file can rebuild the chain).
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
@@ -35,7 +37,14 @@ export interface JournalRecord {
   verified?: boolean | 'skipped';
   error?: string;
   notSent?: boolean;
+  /** Digest of the line before this one (CHAIN_START for the first). */
+  prev?: string;
 }
+
+/** `prev` of a journal's first record. */
+export const CHAIN_START = '0'.repeat(32);
+/** The digest a record's successor carries as `prev`: SHA-256 of the line's text, 128 bits in hex. */
+export const lineDigest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 /** Another live process holds the journal: two runs appending to one journal would send requests twice. */
 export class JournalBusyError extends Error {
@@ -108,12 +117,26 @@ function dropTornTail(fd: number, path: string): void {
   ftruncateSync(fd, size - window + lastNewline + 1);
 }
 
+/** The digest of a journal's last line (the file ends in a newline once dropTornTail has run). */
+function lastLineDigest(fd: number, path: string): string {
+  const size = fstatSync(fd).size;
+  if (size === 0) return CHAIN_START;
+  const window = Math.min(size, 1 << 16);
+  const tail = Buffer.alloc(window);
+  readSync(fd, tail, 0, window, size - window);
+  const start = tail.lastIndexOf(0x0a, window - 2) + 1;
+  if (start === 0 && window < size)
+    throw new Error(`journal ${path} has a line longer than 64 KiB; it is not a journal`);
+  return lineDigest(tail.subarray(start, window - 1).toString('utf8'));
+}
+
 export class Journal {
   readonly #fd: number;
   readonly #salt: string | undefined;
   readonly #lockPath: string;
   readonly #path: string;
   #broken: JournalWriteError | undefined;
+  #lastDigest: string;
   /**
    * How ids are written: `plain`, or `hmac-sha256:` and a fingerprint of the salt (an HMAC of a fixed text, which says
    * nothing about any id). A resume must use the same scheme, or it would not recognise a single finished request.
@@ -126,6 +149,7 @@ export class Journal {
     // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
     this.#fd = openSync(path, 'a+', 0o600);
     dropTornTail(this.#fd, path);
+    this.#lastDigest = lastLineDigest(this.#fd, path);
     this.#salt = salt;
     this.idScheme = salt
       ? `hmac-sha256:${createHmac('sha256', salt).update('privacy-deletions id scheme').digest('hex').slice(0, 12)}`
@@ -160,7 +184,8 @@ export class Journal {
     // After a failed write nothing more is appended: a record after a torn one would make the journal unreadable.
     if (this.#broken) throw this.#broken;
     try {
-      const line = Buffer.from(`${JSON.stringify(record)}\n`);
+      const text = JSON.stringify({ ...record, prev: this.#lastDigest });
+      const line = Buffer.from(`${text}\n`);
       // A short write (the disk filled mid-line) is continued; the next write then fails with the real cause.
       for (let done = 0; done < line.length; ) {
         const n = writeSync(this.#fd, line, done);
@@ -168,6 +193,7 @@ export class Journal {
         done += n;
       }
       if (sync) fsyncSync(this.#fd);
+      this.#lastDigest = lineDigest(text);
     } catch (err) {
       this.#broken = new JournalWriteError(this.#path, err);
       throw this.#broken;
@@ -177,6 +203,11 @@ export class Journal {
   /** Appends a run-framing record (durable at once). */
   writeRun(event: RunEvent, data: Record<string, unknown>): void {
     this.#append({ at: new Date().toISOString(), event, ...data }, true);
+  }
+
+  /** Digest of the last record written: kept outside the journal, it shows whether the end was later changed. */
+  get head(): string {
+    return this.#lastDigest;
   }
 
   close(): void {
@@ -200,6 +231,11 @@ export interface JournalState {
   inDoubt: Map<string, JournalRecord>;
   /** runId → its run-start and run-end records, in the order the runs started. */
   runs: Map<string, JournalRun>;
+  /**
+   * Complete records read; `head`, the digest of the last one (what a run printed when it ended); and the first line
+   * whose `prev` is not the digest of the line before it, if any.
+   */
+  integrity: { records: number; head: string; brokenAtLine?: number };
 }
 
 /**
@@ -207,7 +243,13 @@ export interface JournalState {
  * naming it.
  */
 export async function readJournal(path: string): Promise<JournalState> {
-  const state: JournalState = { final: new Map(), accepted: new Set(), inDoubt: new Map(), runs: new Map() };
+  const state: JournalState = {
+    final: new Map(),
+    accepted: new Set(),
+    inDoubt: new Map(),
+    runs: new Map(),
+    integrity: { records: 0, head: CHAIN_START },
+  };
   if (!existsSync(path)) return state;
   const rl = createInterface({
     input: createReadStream(path, { encoding: 'utf8' }),
@@ -215,6 +257,7 @@ export async function readJournal(path: string): Promise<JournalState> {
   });
   let lineNo = 0;
   let torn: number | undefined;
+  let expectedPrev = CHAIN_START;
   for await (const text of rl) {
     lineNo++;
     if (!text.trim()) continue;
@@ -226,6 +269,10 @@ export async function readJournal(path: string): Promise<JournalState> {
       torn = lineNo; // fine if it is the last line: a write cut short by a crash
       continue;
     }
+    state.integrity.records++;
+    if (r.prev !== expectedPrev) state.integrity.brokenAtLine ??= lineNo;
+    expectedPrev = lineDigest(text);
+    state.integrity.head = expectedPrev;
     if (r.event === 'run-start' || r.event === 'run-end') {
       const run = state.runs.get(String(r.runId)) ?? {};
       run[r.event === 'run-start' ? 'start' : 'end'] = r;

@@ -79,6 +79,10 @@ export function buildProgram(): Command {
     .command('report')
     .description('what a journal says happened to every request: runs, final outcomes, requests in doubt')
     .requiredOption('--journal <path>', 'the journal written by cancel --journal')
+    .option(
+      '--expect-head <digest>',
+      'the head digest the run printed: checks that the end of the journal is unchanged',
+    )
     .option('--json', 'one JSON document')
     .action(async (o: Record<string, unknown>) => {
       process.exitCode = await reportCommand(o);

@@ -1,8 +1,8 @@
 /**
  * `privacy-deletions report`: what a journal says happened to every request, for an audit: the runs (input file and
  * its SHA-256, settings, how each ended), the latest final outcome per request, and the requests left in doubt.
- * Exit code 0 only when the latest run ended normally, nothing is in doubt and every request ended cancelled or
- * already cancelled.
+ * Exit code 0 only when the journal's chain of digests is intact, the latest run ended normally, nothing is in doubt
+ * and every request ended cancelled or already cancelled.
  */
 import { existsSync } from 'node:fs';
 import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from './cancel-run.js';
@@ -45,17 +45,40 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
   const inDoubt = [...state.inDoubt.values()].map(({ vendor, id }) => ({ vendor, id }));
   const lastRun = [...state.runs.values()].at(-1);
   const complete = Boolean(lastRun?.end && !lastRun.end.interrupted);
+  const { records, head, brokenAtLine } = state.integrity;
+  const expectedHead = o.expectHead as string | undefined;
+  const headMatches = expectedHead === undefined ? undefined : expectedHead.trim().toLowerCase() === head;
+  const intact = brokenAtLine === undefined && headMatches !== false;
   const ok =
-    complete && inDoubt.length === 0 && settled.every((r) => SUCCESS_OUTCOMES.includes(r.outcome as ReceiptOutcome));
+    intact &&
+    complete &&
+    inDoubt.length === 0 &&
+    settled.every((r) => SUCCESS_OUTCOMES.includes(r.outcome as ReceiptOutcome));
 
   if (o.json) {
     const runs = [...state.runs].map(([runId, run]) => ({ runId, start: run.start, end: run.end }));
-    const requests = settled.map(({ event: _event, ...r }) => r);
-    process.stdout.write(`${JSON.stringify({ journal: path, complete, ok, totals, inDoubt, runs, requests })}\n`);
+    const requests = settled.map(({ event: _event, prev: _prev, ...r }) => r);
+    const integrity = {
+      records,
+      head,
+      intact,
+      ...(brokenAtLine === undefined ? {} : { brokenAtLine }),
+      ...(headMatches === undefined ? {} : { headMatches }),
+    };
+    process.stdout.write(
+      `${JSON.stringify({ journal: path, complete, ok, integrity, totals, inDoubt, runs, requests })}\n`,
+    );
     return ok ? 0 : 1;
   }
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`journal ${path}`);
+  out(
+    brokenAtLine !== undefined
+      ? `integrity: BROKEN at line ${brokenAtLine}: a line was edited, inserted or removed there or just before it; do not rely on this journal`
+      : headMatches === false
+        ? `integrity: BROKEN at the end: the last record's digest is ${head}, not the ${expectedHead} the run printed; records at the end were edited, removed or added`
+        : `integrity: ${records} records, each chained to the one before by SHA-256 digest: intact${headMatches ? ', and the end matches the head digest given' : ''}; head ${head}`,
+  );
   for (const [id, run] of state.runs) out(describeRun(id, run));
   out('');
   const reporter = createReporter({ json: false });

@@ -619,6 +619,40 @@ describe('privacy-deletions CLI', () => {
     expect(cancels).toHaveLength(40); // each sent once over both runs
   }, 60_000);
 
+  it('the journal is tamper-evident: report checks its digest chain and the head the run printed; --resume refuses an altered one', async () => {
+    const ids = sandbox.seed('mixpanel', 3);
+    const { input, journal } = mixpanelInput('chained', ids);
+    const run = await cli(['cancel', '--input', input, '--journal', journal, ...FAST]);
+    expect(run.code).toBe(0);
+    const head = /journal .* head ([0-9a-f]{32}) \(report --expect-head checks it\)/.exec(run.stderr)?.[1] ?? '';
+    expect(head).toMatch(/^[0-9a-f]{32}$/);
+    const good = await cli(['report', '--journal', journal, '--expect-head', head]);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('intact, and the end matches the head digest given');
+
+    const original = readFileSync(journal, 'utf8');
+    const lines = original.trimEnd().split('\n');
+    const finalAt = lines.findIndex((l) => l.includes('"event":"final"'));
+    // someone turns a request's outcome around in the middle of the journal
+    lines[finalAt] = (lines[finalAt] as string).replace('"outcome":"cancelled"', '"outcome":"too_late"');
+    writeFileSync(journal, `${lines.join('\n')}\n`);
+    const edited = await cli(['report', '--journal', journal, '--json']);
+    expect(edited.code).toBe(1);
+    expect(JSON.parse(edited.stdout).integrity).toMatchObject({ intact: false, brokenAtLine: finalAt + 2 });
+    const before = sandbox.stats().requests;
+    const resumed = await cli(['cancel', '--input', input, '--journal', journal, '--resume', ...FAST]);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain(`was altered at line ${finalAt + 2}`);
+    expect(sandbox.stats().requests).toBe(before);
+
+    // the end changed (the run-end record's counts): only the head digest kept elsewhere can show it
+    writeFileSync(journal, original.replace(/"outcomes":\{"cancelled":3\}/, '"outcomes":{"cancelled":2}'));
+    expect((await cli(['report', '--journal', journal])).code).toBe(0);
+    const end = await cli(['report', '--journal', journal, '--expect-head', head]);
+    expect(end.code).toBe(1);
+    expect(end.stdout).toContain(`integrity: BROKEN at the end: the last record's digest is`);
+  });
+
   it('a journal that cannot be written (disk full) stops the run: nothing unrecorded is sent; --resume finishes', async () => {
     const ids = sandbox.seed('mixpanel', 60);
     const { input, journal } = mixpanelInput('disk-full', ids);

@@ -63,6 +63,39 @@ describe('journal', () => {
     expect(state.final.get('liveperson:7')?.outcome).toBe('failed');
   });
 
+  it('every record is chained to the one before: intact across reopening and a torn tail; edits, removals and insertions are found', async () => {
+    const path = freshPath();
+    const first = new Journal(path);
+    first.write({ event: 'sent', vendor: 'mixpanel', id: 'a' });
+    first.write({ event: 'final', vendor: 'mixpanel', id: 'a', outcome: 'cancelled' });
+    first.close();
+    appendFileSync(path, '{"at":"2026-11-22T10:00:00.000Z","event":"se'); // killed mid-write
+    const second = new Journal(path);
+    second.write({ event: 'sent', vendor: 'mixpanel', id: 'b' });
+    second.write({ event: 'final', vendor: 'mixpanel', id: 'b', outcome: 'too_late' });
+    second.close();
+    const original = readFileSync(path, 'utf8');
+    const lines = original.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    const { integrity } = await readJournal(path);
+    expect(integrity).toEqual({ records: 4, head: second.head });
+
+    const rewrite = async (edit: (ls: string[]) => string[]) => {
+      writeFileSync(path, `${edit([...lines]).join('\n')}\n`);
+      return (await readJournal(path)).integrity.brokenAtLine;
+    };
+    // an id changed: the line after it no longer follows it
+    expect(await rewrite((ls) => ls.map((l) => l.replace('"id":"b"', '"id":"c"')))).toBe(4);
+    // the last line has no successor: only the head digest kept outside the journal shows it was changed
+    expect(await rewrite((ls) => ls.map((l) => l.replace('"too_late"', '"cancelled"')))).toBeUndefined();
+    expect((await readJournal(path)).integrity.head).not.toBe(second.head);
+    expect(await rewrite((ls) => ls.filter((_, i) => i !== 1))).toBe(2); // a final removed
+    expect(await rewrite((ls) => [ls[0] as string, ls[1] as string, ls[1] as string, ...ls.slice(2)])).toBe(3); // copied in
+    expect(await rewrite((ls) => ls.slice(1))).toBe(1); // the beginning cut off
+    writeFileSync(path, original);
+    expect((await readJournal(path)).integrity.brokenAtLine).toBeUndefined();
+  });
+
   it('one run at a time: a lock held by a live process refuses, one left by a dead process is taken over', () => {
     const path = freshPath();
     writeFileSync(`${path}.lock`, String(process.ppid)); // a live process that is not us
