@@ -208,7 +208,6 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
   );
 }
 
-/** Lazily built clients, one per vendor, so a run that touches one vendor needs only its credentials. */
 /** What each vendor's status words mean for a cancel (the SDK's own rules). */
 export const STATUS_RULES: Record<CliVendor, RefusalRules> = {
   mixpanel: MIXPANEL_STATUS_RULES,
@@ -222,6 +221,7 @@ export interface StatusRead {
   cancellableUntil?: string | undefined;
 }
 
+/** Lazily built clients, one per vendor, so a run that touches one vendor needs only its credentials. */
 export function clientPool(flags: ConnectionFlags) {
   let mp: MixpanelClient | undefined;
   let lp: LivePersonClient | undefined;

@@ -100,34 +100,24 @@ function lock(path: string): string {
 }
 
 /**
+ * Readies a journal for appending and returns the digest of its last complete line, for the next record's `prev`.
  * A run killed mid-write can leave a last line without its newline. Appending after it would bury a broken line in
  * the middle of the journal, so it is cut off first: it was never complete, and the step it began is redone by the
  * resume (an unfinished 'sent' is re-sent, which cancel tolerates; an unfinished 'final' is decided again).
  */
-function dropTornTail(fd: number, path: string): void {
-  const size = fstatSync(fd).size;
-  if (size === 0) return;
-  const window = Math.min(size, 1 << 16);
-  const tail = Buffer.alloc(window);
-  readSync(fd, tail, 0, window, size - window);
-  if (tail[window - 1] === 0x0a) return;
-  const lastNewline = tail.lastIndexOf(0x0a);
-  if (lastNewline < 0 && window < size)
-    throw new Error(`journal ${path} ends in a line longer than 64 KiB without a newline; it is not a journal`);
-  ftruncateSync(fd, size - window + lastNewline + 1);
-}
-
-/** The digest of a journal's last line (the file ends in a newline once dropTornTail has run). */
-function lastLineDigest(fd: number, path: string): string {
+function settleTail(fd: number, path: string): string {
   const size = fstatSync(fd).size;
   if (size === 0) return CHAIN_START;
   const window = Math.min(size, 1 << 16);
   const tail = Buffer.alloc(window);
   readSync(fd, tail, 0, window, size - window);
-  const start = tail.lastIndexOf(0x0a, window - 2) + 1;
+  const end = tail.lastIndexOf(0x0a); // the newline that ends the last complete line
+  // (a negative offset would make lastIndexOf search from the end again)
+  const start = end <= 0 ? 0 : tail.lastIndexOf(0x0a, end - 1) + 1;
   if (start === 0 && window < size)
     throw new Error(`journal ${path} has a line longer than 64 KiB; it is not a journal`);
-  return lineDigest(tail.subarray(start, window - 1).toString('utf8'));
+  if (end < window - 1) ftruncateSync(fd, size - window + end + 1);
+  return end < 0 ? CHAIN_START : lineDigest(tail.subarray(start, end).toString('utf8'));
 }
 
 export class Journal {
@@ -148,8 +138,7 @@ export class Journal {
     this.#lockPath = lock(path);
     // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
     this.#fd = openSync(path, 'a+', 0o600);
-    dropTornTail(this.#fd, path);
-    this.#lastDigest = lastLineDigest(this.#fd, path);
+    this.#lastDigest = settleTail(this.#fd, path);
     this.#salt = salt;
     this.idScheme = salt
       ? `hmac-sha256:${createHmac('sha256', salt).update('privacy-deletions id scheme').digest('hex').slice(0, 12)}`
