@@ -122,12 +122,19 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** Default status → class mapping shared by both vendors; vendors override single statuses (LivePerson 429). */
-export function defaultErrorForStatus(details: ErrorDetails & { status: number }): ApiStatusError {
+/** Per status, what it most likely means at this vendor and what to do: appended to the error message. */
+export type StatusHints = Partial<Record<number, () => string | undefined>>;
+
+/**
+ * Default status → class mapping shared by both vendors; vendors override single statuses (LivePerson 429) and may
+ * add a hint to a status's message (an expired Mixpanel token, LivePerson's retired OAuth 1.0).
+ */
+export function defaultErrorForStatus(details: ErrorDetails & { status: number }, hints?: StatusHints): ApiStatusError {
   const { vendor, operation, status } = details;
   const said = vendorMessage(details.body);
+  const hint = hints?.[status]?.();
   const text = (what: string) =>
-    `${vendor} ${operation} failed: HTTP ${status} ${what}${said ? `: ${said.slice(0, 200)}` : ''}`;
+    `${vendor} ${operation} failed: HTTP ${status} ${what}${said ? `: ${said.slice(0, 200)}` : ''}${hint ? `. ${hint}` : ''}`;
   if (status === 400 || status === 422) return new BadRequestError(text('bad request'), details);
   if (status === 401) return new AuthenticationError(text('unauthorized (check the token and its expiry)'), details);
   if (status === 403) return new PermissionDeniedError(text('forbidden (the credentials lack permission)'), details);

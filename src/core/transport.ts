@@ -14,7 +14,7 @@ import {
 } from './errors.js';
 import { asOutgoing, type OutgoingRequest, type RequestFetch } from './openapi-client.js';
 import type { Redactor } from './redact.js';
-import { type CallOptions, defaultErrorForStatus, type Operation } from './request.js';
+import { type CallOptions, defaultErrorForStatus, type Operation, type StatusHints } from './request.js';
 import { USER_AGENT } from './version.js';
 
 /** What the optional `logger` hook sees for every attempt. Nothing in it is secret. */
@@ -79,6 +79,8 @@ export interface TransportConfig extends ClientOptions {
   limiter?: PQueue | undefined;
   /** Vendor-specific status mapping; falls back to the shared one. */
   errorForStatus?: (details: ErrorDetails & { status: number }) => PrivacyApiError | undefined;
+  /** What a status most likely means at this vendor, added to its error message. */
+  statusHints?: StatusHints;
   /** Statuses that must never be retried for this vendor, beyond the defaults (LivePerson 429 is a quota). */
   nonRetryableStatus?: readonly number[];
 }
@@ -156,7 +158,7 @@ export class Transport {
   }
 
   errorForStatus(details: ErrorDetails & { status: number }): PrivacyApiError {
-    return this.#config.errorForStatus?.(details) ?? defaultErrorForStatus(details);
+    return this.#config.errorForStatus?.(details) ?? defaultErrorForStatus(details, this.#config.statusHints);
   }
 
   /** A fetch for one operation call: it retries inside and records what was sent for error reports. */

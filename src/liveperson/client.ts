@@ -3,11 +3,11 @@
  */
 import type { DeletionRequest, paths } from '../../generated/liveperson.js';
 import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
-import { AuthenticationError, MonthlyQuotaError, NotFoundError } from '../core/errors.js';
+import { MonthlyQuotaError, NotFoundError } from '../core/errors.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
-import { type CallOptions, defaultErrorForStatus, execute } from '../core/request.js';
+import { type CallOptions, execute } from '../core/request.js';
 import { type ClientOptions, Transport } from '../core/transport.js';
 import { createAuthorizer, LIVEPERSON_OAUTH1_END_OF_LIFE, type LivePersonAuth } from './auth.js';
 import { createDomainResolver, DEFAULT_DOMAIN_API } from './domain.js';
@@ -134,21 +134,20 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
     authorize: authorizer.authorize,
     // 429 here is the monthly quota: waiting does not help and a retry would burn nothing but time.
     nonRetryableStatus: [429],
-    errorForStatus: (details) => {
-      if (details.status === 429)
-        return new MonthlyQuotaError(
-          `liveperson ${details.operation} failed: HTTP 429 — the account's monthly deletion-request quota ` +
-            '(100 per calendar month by default) is used up; not retried. Ask your LivePerson account team to raise it.',
-          details,
-        );
-      // The likeliest cause of a 401 with OAuth 1.0 keys since LivePerson ended that protocol: say so.
-      if (details.status === 401 && authorizer.scheme === 'oauth1')
-        return new AuthenticationError(
-          `${defaultErrorForStatus(details).message}. LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}: ` +
-            'use a Login Service bearer or an OAuth 2.0 token as auth: { bearer }',
-          details,
-        );
-      return undefined;
+    errorForStatus: (details) =>
+      details.status === 429
+        ? new MonthlyQuotaError(
+            `liveperson ${details.operation} failed: HTTP 429 — the account's monthly deletion-request quota ` +
+              '(100 per calendar month by default) is used up; not retried. Ask your LivePerson account team to raise it.',
+            details,
+          )
+        : undefined,
+    // The likeliest cause of a 401 with OAuth 1.0 keys since LivePerson ended that protocol: say so.
+    statusHints: {
+      401: () =>
+        authorizer.scheme === 'oauth1'
+          ? `LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}: use a Login Service bearer or an OAuth 2.0 token as auth: { bearer }`
+          : undefined,
     },
   });
 

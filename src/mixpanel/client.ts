@@ -5,18 +5,11 @@
 import { createHash } from 'node:crypto';
 import type { paths } from '../../generated/mixpanel.js';
 import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
-import { AuthenticationError, ConflictError } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
-import {
-  type CallOptions,
-  defaultErrorForStatus,
-  execute,
-  type Operation,
-  type Success,
-  unusableResponse,
-} from '../core/request.js';
+import { type CallOptions, execute, type Operation, type Success, unusableResponse } from '../core/request.js';
 import { type ClientOptions, type RateLimitOptions, sharedLimiter, Transport } from '../core/transport.js';
 
 export type MixpanelRegion = 'us' | 'eu' | 'in';
@@ -145,10 +138,7 @@ function expiredTokenHint(issuedAt: Date | undefined, now = new Date()): string 
     const expiry = mixpanelOAuthTokenExpiry(issuedAt);
     age = `; this one was issued ${day(issuedAt)} and ${expiry <= now ? 'expired' : 'expires'} ${day(expiry)}`;
   }
-  return (
-    `. Mixpanel GDPR OAuth tokens expire a year after they are made${age}; a project owner or admin makes a new ` +
-    'one under Profile & Preferences → Data & Privacy'
-  );
+  return `Mixpanel GDPR OAuth tokens expire a year after they are made${age}; a project owner or admin makes a new one under Profile & Preferences → Data & Privacy`;
 }
 
 export function createMixpanelClient(options: MixpanelClientOptions): MixpanelClient {
@@ -170,10 +160,7 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     redactor,
     limiter: sharedLimiter(`mixpanel:${credentialKey}`, options.rateLimit ?? MIXPANEL_DEFAULT_RATE_LIMIT),
     authorize: (request) => request.headers.set('authorization', `Bearer ${oauthToken}`),
-    errorForStatus: (details) =>
-      details.status === 401
-        ? new AuthenticationError(`${defaultErrorForStatus(details).message}${expiredTokenHint(issuedAt)}`, details)
-        : undefined,
+    statusHints: { 401: () => expiredTokenHint(issuedAt) },
   });
   const api = createOpenApiClient<paths>(baseUrl);
   const token = { token: projectToken };
