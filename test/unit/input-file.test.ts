@@ -40,7 +40,7 @@ describe('validateInput', () => {
     expect(check.distinct).toBe(60);
   });
 
-  it('spreadsheet and export mistakes are named on their line: semicolons, tabs, a JSON array, broken JSON', async () => {
+  it('spreadsheet and export mistakes are named on their line: semicolons, tabs, quoting, a JSON array, broken JSON', async () => {
     const read = async (name: string, bytes: string) => {
       const path = join(dir, name);
       writeFileSync(path, bytes);
@@ -58,6 +58,25 @@ describe('validateInput', () => {
         message: expect.stringMatching(/got 1 \(the line is separated by semicolons: save the file as comma-separated/),
       },
       { line: 4, message: expect.stringMatching(/got 1 \(the line is separated by tabs/) },
+    ]);
+    // RFC 4180 quoting (csv-parse): commas and doubled quotes inside quoted cells; a quoting mistake is one problem
+    // on its own line and every other line is still read
+    expect(
+      await read(
+        'quoted.csv',
+        'mixpanel,"a,b"\n "mixpanel" , "x""y" \n  \n# comment\nmixpanel,a"b\nliveperson,12\nmixpanel,"ab"c\n' +
+          'liveperson,13\nmixpanel,"spans\nlines",\nliveperson,14\n',
+      ),
+    ).toEqual([
+      { line: 1, vendor: 'mixpanel', requestId: 'a,b' },
+      { line: 2, vendor: 'mixpanel', requestId: 'x"y' },
+      { line: 5, message: expect.stringMatching(/^not valid CSV: a quote inside an unquoted cell; quote the whole/) },
+      { line: 6, vendor: 'liveperson', requestId: '12' },
+      { line: 7, message: expect.stringMatching(/^not valid CSV: text follows a closing quote before the next comma/) },
+      { line: 8, vendor: 'liveperson', requestId: '13' },
+      { line: 9, message: 'not valid CSV: a quote is never closed (a request id cannot span lines)' },
+      { line: 10, message: expect.stringMatching(/^not valid CSV: a quote inside an unquoted cell/) },
+      { line: 11, vendor: 'liveperson', requestId: '14' },
     ]);
     const array = await read('export.json', '[{"vendor":"mixpanel","requestId":"x"}]\n');
     expect(array).toEqual([{ line: 1, message: expect.stringMatching(/must be JSON Lines.*not a JSON array/) }]);
