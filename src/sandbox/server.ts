@@ -143,7 +143,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     mpBuckets.set(token, bucket);
     if (bucket.tokens < 1) {
       counters.mixpanel429++;
-      return send(res, 429, { status: 'error', error: 'Too Many Requests, this API is limited to 1 req/s' });
+      // Mixpanel's own words (mixpanel-api.md §9), with the rate this sandbox was given.
+      return send(res, 429, { status: 'error', error: `Too Many Requests, this API is limited to ${mpRps} req/s` });
     }
     bucket.tokens -= 1;
 

@@ -98,7 +98,14 @@ describe('sandbox, Mixpanel', () => {
     );
     const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason as unknown);
     expect(refused.length).toBeGreaterThan(0);
-    for (const e of refused) expect(e).toMatchObject({ constructor: RateLimitError, status: 429, attempts: 1 });
+    for (const e of refused) {
+      expect(e).toMatchObject({
+        constructor: RateLimitError,
+        status: 429,
+        attempts: 1,
+        body: { status: 'error', error: `Too Many Requests, this API is limited to ${MIXPANEL_RPS} req/s` },
+      });
+    }
 
     const before = sandbox.stats().mixpanel429;
     const paced = mixpanel('sandbox-paced');
