@@ -13,7 +13,7 @@ import {
   SUCCESS_OUTCOMES,
   type VendorHalt,
 } from './cancel-run.js';
-import { clientPool, cliRedactor, UsageError } from './clients.js';
+import { clientPool, cliRedactor, openingFile, UsageError } from './clients.js';
 import type { CliVendor } from './input.js';
 import { prepareItems } from './items.js';
 import { Journal, JournalBusyError, readJournal } from './journal.js';
@@ -33,13 +33,15 @@ function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string
 const hashSalt = (o: Record<string, unknown>) =>
   (o.hashSalt as string | undefined) ?? process.env.PRIVACY_DELETIONS_HASH_SALT;
 
-function openJournal(path: string, o: Record<string, unknown>): Journal {
-  try {
-    return new Journal(path, o.hashIds ? hashSalt(o) : undefined);
-  } catch (err) {
-    if (err instanceof JournalBusyError) throw new UsageError(`${err.message}; nothing was sent`);
-    throw err;
-  }
+function openJournal(path: string, o: Record<string, unknown>): Promise<Journal> {
+  return openingFile('the journal', path, () => {
+    try {
+      return new Journal(path, o.hashIds ? hashSalt(o) : undefined);
+    } catch (err) {
+      if (err instanceof JournalBusyError) throw new UsageError(`${err.message}; nothing was sent`);
+      throw err;
+    }
+  });
 }
 
 export async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
@@ -73,7 +75,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   const clients = clientPool(flags);
   // Build every needed client now, so missing credentials are a usage error before anything is sent.
   for (const v of vendorsUsed) clients.for(v);
-  const journal = o.journal ? openJournal(o.journal as string, o) : undefined;
+  const journal = o.journal ? await openJournal(o.journal as string, o) : undefined;
   const resume = o.resume ? await readJournal(o.journal as string) : undefined;
   const brokenAt = resume?.integrity.brokenAtLine;
   const conflict =

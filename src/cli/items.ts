@@ -1,5 +1,5 @@
 /** The requests a command works on: ids given as arguments, or an input file validated whole first. */
-import { UsageError } from './clients.js';
+import { openingFile, UsageError } from './clients.js';
 import { type CliVendor, checkId, type InputItem, isProblem, readInput, validateInput } from './input.js';
 import { needVendor } from './options.js';
 
@@ -23,7 +23,9 @@ export async function prepareItems(ids: string[], o: Record<string, unknown>): P
   if (!input && ids.length === 0) throw new UsageError('give at least one request id, or --input <file>');
   if (input) {
     // First pass: validate the whole file before anything is sent, and find repeated requests.
-    const { problems, invalid, repeats, distinct, vendors, sha256 } = await validateInput(input);
+    const { problems, invalid, repeats, distinct, vendors, sha256 } = await openingFile('the input file', input, () =>
+      validateInput(input),
+    );
     if (invalid) {
       for (const p of problems) process.stderr.write(`${input}:${p.line}: ${p.message}\n`);
       if (invalid > problems.length) process.stderr.write(`… and ${invalid - problems.length} more invalid lines\n`);

@@ -136,8 +136,13 @@ export class Journal {
   constructor(path: string, salt?: string) {
     this.#path = path;
     this.#lockPath = lock(path);
-    // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
-    this.#fd = openSync(path, 'a+', 0o600);
+    try {
+      // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
+      this.#fd = openSync(path, 'a+', 0o600);
+    } catch (err) {
+      unlinkSync(this.#lockPath); // a journal that cannot be opened must not stay locked
+      throw err;
+    }
     this.#lastDigest = settleTail(this.#fd, path);
     this.#salt = salt;
     this.idScheme = salt

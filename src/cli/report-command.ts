@@ -4,9 +4,9 @@
  * Exit code 0 only when the journal's chain of digests is intact, the latest run ended normally, nothing is in doubt
  * and every request ended cancelled or already cancelled.
  */
-import { existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from './cancel-run.js';
-import { UsageError } from './clients.js';
+import { openingFile } from './clients.js';
 import type { CliVendor } from './input.js';
 import { type JournalRecord, type JournalRun, readJournal } from './journal.js';
 import { createReporter } from './output.js';
@@ -37,8 +37,10 @@ function describeRun(id: string, run: JournalRun): string {
 
 export async function reportCommand(o: Record<string, unknown>): Promise<number> {
   const path = o.journal as string;
-  if (!existsSync(path)) throw new UsageError(`no journal at ${path}`);
-  const state = await readJournal(path);
+  const state = await openingFile('the journal', path, () => {
+    accessSync(path, constants.R_OK); // readJournal takes a missing file for an empty journal; a report must not
+    return readJournal(path);
+  });
   const settled = [...state.final].filter(([key]) => !state.inDoubt.has(key)).map(([, r]) => r);
   const totals: Record<string, number> = {};
   for (const r of settled) totals[r.outcome ?? 'unknown'] = (totals[r.outcome ?? 'unknown'] ?? 0) + 1;
@@ -88,12 +90,10 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
     out(`\nin doubt (a run stopped between steps; run the same cancel command with --resume):`);
     for (const d of inDoubt) out(`  ${d.vendor} ${d.id}`);
   }
-  out(
-    `\n${Object.entries(totals)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(
-        ', ',
-      )}${inDoubt.length ? `, in doubt ${inDoubt.length}` : ''}${complete ? '' : '; the latest run did not finish'}`,
-  );
+  const counts = Object.entries(totals).map(([k, v]) => `${k} ${v}`);
+  if (inDoubt.length) counts.push(`in doubt ${inDoubt.length}`);
+  const unfinished =
+    state.runs.size === 0 ? 'no run is recorded in this journal' : complete ? '' : 'the latest run did not finish';
+  out(`\n${[counts.join(', '), unfinished].filter(Boolean).join('; ')}`);
   return ok ? 0 : 1;
 }

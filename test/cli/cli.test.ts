@@ -245,7 +245,7 @@ describe('privacy-deletions CLI', () => {
     expectNoSecrets(r.stdout, r.stderr);
   });
 
-  it('usage errors exit 2 (no ids, bad id, credentials, create without --yes off a terminal); create at both vendors', async () => {
+  it('usage errors exit 2 (no ids, bad id, credentials, files that cannot be opened, create without --yes off a terminal); create at both vendors', async () => {
     expect((await cli(['cancel', '--vendor', 'mixpanel'])).code).toBe(2);
     expect((await cli(['cancel', '--vendor', 'liveperson', 'abc'])).code).toBe(2);
     const noCreds = await cli(['cancel', '--vendor', 'mixpanel', 'x'], { env: { MIXPANEL_OAUTH_TOKEN: '' } });
@@ -265,7 +265,41 @@ describe('privacy-deletions CLI', () => {
       env: { MIXPANEL_OAUTH_TOKEN: '', MIXPANEL_OAUTH_TOKEN_FILE: join(dir, 'no-such-file') },
     });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/MIXPANEL_OAUTH_TOKEN_FILE: cannot read .*no-such-file \(ENOENT\)/);
+    expect(missing.stderr).toMatch(
+      /cannot open MIXPANEL_OAUTH_TOKEN_FILE .*no-such-file: no such file or folder \(ENOENT\)/,
+    );
+    // files named on the command line that cannot be opened: usage errors naming the file, nothing sent
+    const sentBefore = sandbox.stats().requests;
+    const noInput = await cli(['cancel', '--input', join(dir, 'no-such-input.csv')]);
+    expect(noInput).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(
+        /cannot open the input file .*no-such-input\.csv: no such file or folder \(ENOENT\)/,
+      ),
+    });
+    const folderInput = await cli(['status', '--input', dir]);
+    expect(folderInput).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/cannot open the input file .*: it is a folder \(EISDIR\)/),
+    });
+    const noJournalFolder = join(dir, 'no-such-folder', 'run.jsonl');
+    const journalInMissingFolder = await cli(['cancel', '--vendor', 'mixpanel', 'x', '--journal', noJournalFolder]);
+    expect(journalInMissingFolder).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/cannot open the journal .*run\.jsonl: no such file or folder/),
+    });
+    const journalIsFolder = await cli(['cancel', '--vendor', 'mixpanel', 'x', '--journal', dir]);
+    expect(journalIsFolder).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/cannot open the journal .*: it is a folder \(EISDIR\)/),
+    });
+    expect(existsSync(`${dir}.lock`)).toBe(false); // the lock taken before the open failed was released
+    const noJournal = await cli(['report', '--journal', noJournalFolder]);
+    expect(noJournal).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/cannot open the journal .*run\.jsonl: no such file/),
+    });
+    expect(sandbox.stats().requests).toBe(sentBefore);
     const both = await cli(['cancel', '--vendor', 'mixpanel', 'x'], { env: { MIXPANEL_OAUTH_TOKEN_FILE: tokenFile } });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('set MIXPANEL_OAUTH_TOKEN or MIXPANEL_OAUTH_TOKEN_FILE, not both');
