@@ -13,7 +13,7 @@ import {
   SUCCESS_OUTCOMES,
   type VendorHalt,
 } from './cancel-run.js';
-import { clientPool, cliRedactor, openingFile, UsageError } from './clients.js';
+import { clientPool, cliRedactor, hashSaltFromEnv, openingFile, UsageError } from './clients.js';
 import type { CliVendor } from './input.js';
 import { prepareItems } from './items.js';
 import { Journal, JournalBusyError, readJournal } from './journal.js';
@@ -29,9 +29,8 @@ function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string
   }) as typeof fetch;
 }
 
-/** The salt for --hash-ids: the flag, or PRIVACY_DELETIONS_HASH_SALT. */
-const hashSalt = (o: Record<string, unknown>) =>
-  (o.hashSalt as string | undefined) ?? process.env.PRIVACY_DELETIONS_HASH_SALT;
+/** The salt for --hash-ids: the flag, or PRIVACY_DELETIONS_HASH_SALT (or the file PRIVACY_DELETIONS_HASH_SALT_FILE). */
+const hashSalt = (o: Record<string, unknown>) => (o.hashSalt as string | undefined) ?? hashSaltFromEnv();
 
 function openJournal(path: string, o: Record<string, unknown>): Promise<Journal> {
   return openingFile('the journal', path, () => {
@@ -46,8 +45,11 @@ function openJournal(path: string, o: Record<string, unknown>): Promise<Journal>
 
 export async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
   const redactor = cliRedactor();
+  redactor.add(o.hashSalt as string | undefined);
   if (o.hashIds && !hashSalt(o)) {
-    throw new UsageError('--hash-ids needs a salt: --hash-salt <salt> or PRIVACY_DELETIONS_HASH_SALT');
+    throw new UsageError(
+      '--hash-ids needs a salt: PRIVACY_DELETIONS_HASH_SALT or PRIVACY_DELETIONS_HASH_SALT_FILE (or --hash-salt <salt>)',
+    );
   }
   if (o.resume && !o.journal) throw new UsageError('--resume needs --journal <path>');
 

@@ -112,12 +112,18 @@ const LIVEPERSON_OAUTH1_SECRETS = [
   'LIVEPERSON_TOKEN',
   'LIVEPERSON_TOKEN_SECRET',
 ] as const;
+const HASH_SALT = 'PRIVACY_DELETIONS_HASH_SALT';
 const SECRET_NAMES = [
   'MIXPANEL_PROJECT_TOKEN',
   'MIXPANEL_OAUTH_TOKEN',
   'LIVEPERSON_BEARER',
   ...LIVEPERSON_OAUTH1_SECRETS,
+  // Whoever knows the salt can test candidate ids against a hashed journal, so it is kept like a credential.
+  HASH_SALT,
 ];
+
+/** The salt for --hash-ids from the environment (`PRIVACY_DELETIONS_HASH_SALT` or `…_FILE`). */
+export const hashSaltFromEnv = () => secret(HASH_SALT);
 
 /** One redactor for everything the CLI prints: every secret it can find (an unreadable file is reported later). */
 export const cliRedactor = () =>

@@ -45,7 +45,10 @@ export function buildProgram(): Command {
       'with --journal: skip requests the vendor already decided; retry failed ones, re-verify accepted ones',
     )
     .option('--hash-ids', 'write salted hashes instead of request ids to the journal')
-    .option('--hash-salt <salt>', 'salt for --hash-ids (or env PRIVACY_DELETIONS_HASH_SALT)')
+    .option(
+      '--hash-salt <salt>',
+      'salt for --hash-ids; better env PRIVACY_DELETIONS_HASH_SALT or …_FILE (a flag shows in the process list)',
+    )
     .option('--dry-run', 'print the requests that would be sent, send nothing')
     .action(async (ids: string[], o: Record<string, unknown>) => {
       process.exitCode = await cancelCommand(ids, o);

@@ -510,8 +510,12 @@ describe('privacy-deletions CLI', () => {
     expect(unhashed.code).toBe(2);
     expect(unhashed.stderr).toContain('with --hash-ids');
     expect(sandbox.stats().requests).toBe(before);
-    const same = await cli([...base, '--hash-ids', '--hash-salt', 'pepper-123', '--json']);
+    // the same salt from a file (like the credentials): hashes alike, and is never printed
+    const saltFile = join(dir, 'hash-salt');
+    writeFileSync(saltFile, 'pepper-123\n');
+    const same = await cli([...base, '--hash-ids', '--json'], { env: { PRIVACY_DELETIONS_HASH_SALT_FILE: saltFile } });
     expect(same.code).toBe(0);
+    expect(same.stdout + same.stderr).not.toContain('pepper-123');
     expect(jsonLines(same.stdout).every((x) => x.resumed === true)).toBe(true);
     expect(sandbox.stats().requests).toBe(before);
     expect(text).not.toContain('pepper-123');
