@@ -13,12 +13,13 @@ import {
   SUCCESS_OUTCOMES,
   type VendorHalt,
 } from './cancel-run.js';
-import { clientPool, cliRedactor, hashSaltFromEnv, openingFile, UsageError } from './clients.js';
+import { clientPool, cliRedactor, hashSaltFromEnv } from './clients.js';
 import type { CliVendor } from './input.js';
 import { prepareItems } from './items.js';
 import { Journal, JournalBusyError, readJournal } from './journal.js';
 import { flagsOf } from './options.js';
 import { createReporter } from './output.js';
+import { openingFile, UsageError } from './usage.js';
 
 /** Dry run: the SDK builds every request as usual; a fetch that records and refuses stops it before the network. */
 function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string) => void): typeof fetch {

@@ -1,7 +1,8 @@
 /** The requests a command works on: ids given as arguments, or an input file validated whole first. */
-import { openingFile, UsageError } from './clients.js';
+
 import { type CliVendor, checkId, type InputItem, isProblem, readInput, validateInput } from './input.js';
 import { needVendor } from './options.js';
+import { openingFile, UsageError } from './usage.js';
 
 export interface PreparedItems {
   total: number;

@@ -8,10 +8,11 @@ import { PACKAGE_VERSION } from '../core/version.js';
 import { LIVEPERSON_DELETION_TYPES } from '../liveperson/client.js';
 import { startSandbox } from '../sandbox/server.js';
 import { cancelCommand } from './cancel-command.js';
-import { clientPool, cliRedactor, UsageError } from './clients.js';
+import { clientPool, cliRedactor } from './clients.js';
 import { connectionOptions, flagsOf, needVendor, nonNegativeInt, positiveInt } from './options.js';
 import { reportCommand } from './report-command.js';
 import { statusCommand } from './status-command.js';
+import { UsageError } from './usage.js';
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;

@@ -1,7 +1,8 @@
 /** Flags shared by the commands that talk to vendors, and the small parsers they use. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type ConnectionFlags, UsageError } from './clients.js';
+import type { ConnectionFlags } from './clients.js';
 import { type CliVendor, VENDORS } from './input.js';
+import { UsageError } from './usage.js';
 
 export const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);

@@ -6,10 +6,10 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from './cancel-run.js';
-import { openingFile } from './clients.js';
 import type { CliVendor } from './input.js';
 import { type JournalRecord, type JournalRun, readJournal } from './journal.js';
 import { createReporter } from './output.js';
+import { openingFile } from './usage.js';
 
 const asReceipt = (r: JournalRecord): Receipt => ({
   line: r.line,
