@@ -62,6 +62,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   if (o.dryRun) {
     const print = (s: string) => process.stdout.write(`${s}\n`);
     const clients = clientPool({ ...flags, retries: 0, rateLimit: false, fetch: dryRunFetch(redactor, print) });
+    for (const v of vendorsUsed) clients.for(v); // bad settings or missing credentials: a usage error first
     print('dry run: these requests would be sent (nothing is sent):');
     for await (const item of source()) {
       try {

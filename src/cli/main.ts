@@ -26,7 +26,7 @@ export function buildProgram(): Command {
   const program = new Command('privacy-deletions')
     .description('Create, check and cancel GDPR/CCPA deletion requests at LivePerson and Mixpanel.')
     .version(PACKAGE_VERSION)
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 
   connectionOptions(

@@ -125,12 +125,19 @@ const expectNoSecrets = (...texts: string[]) => {
 const FAST = ['--rate-limit', '2000', '--concurrency', '16'];
 
 describe('privacy-deletions CLI', () => {
-  it('--version and --help', async () => {
+  it('--version, --help, and a bad flag value named in one line', async () => {
     const v = await cli(['--version']);
     expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
     const h = await cli(['cancel', '--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('--dry-run');
+    // a bad flag value is named in one line with a pointer to --help, not buried under the whole help text
+    const bad = await cli(['cancel', '--vendor', 'mixpanel', 'x', '--concurrency', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual([
+      "error: option '--concurrency <n>' argument '0' is invalid. --concurrency must be a positive integer",
+      '(add --help for usage)',
+    ]);
   });
 
   it('single cancel per vendor: cancelled and verified, exit 0', async () => {
