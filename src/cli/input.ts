@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { CsvError } from 'csv-parse';
 import { parse as parseCsvLine } from 'csv-parse/sync';
@@ -104,6 +105,19 @@ function csvCells(text: string): string[] {
   }
 }
 
+/** Whether the file starts with a UTF-16 byte-order mark (either byte order). */
+async function isUtf16(path: string): Promise<boolean> {
+  const file = await open(path);
+  try {
+    const { bytesRead, buffer } = await file.read(Buffer.alloc(2), 0, 2, 0);
+    return (
+      bytesRead === 2 && ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff))
+    );
+  } finally {
+    await file.close();
+  }
+}
+
 /**
  * Streams items (or problems) from a file, with 1-based line numbers. Blank lines and `#` comments are skipped.
  * `onBytes` sees the file's raw bytes as they are read (readline decodes them), e.g. to hash it in the same pass.
@@ -113,6 +127,11 @@ export async function* readInput(
   onBytes?: (chunk: Buffer) => void,
 ): AsyncGenerator<InputItem | InputProblem> {
   const format = /\.(jsonl|ndjson|json)$/i.test(path) ? 'jsonl' : 'csv';
+  if (await isUtf16(path)) {
+    // Excel's "Unicode Text" export: read as UTF-8, every line would fail with an unreadable message.
+    yield { line: 1, message: 'the file is UTF-16 encoded; save it as UTF-8 (in Excel: "CSV UTF-8")' };
+    return;
+  }
   const stream = createReadStream(path);
   if (onBytes) stream.on('data', (chunk) => onBytes(chunk as Buffer));
   const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });

@@ -78,6 +78,14 @@ describe('validateInput', () => {
       { line: 10, message: expect.stringMatching(/^not valid CSV: a quote inside an unquoted cell/) },
       { line: 11, vendor: 'liveperson', requestId: '14' },
     ]);
+    // Excel's "Unicode Text" export is UTF-16: one problem that says so, not a garbled message per line
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('mixpanel\tabc-1\r\n', 'utf16le')]);
+    writeFileSync(join(dir, 'unicode.txt'), utf16);
+    const fromUtf16 = [];
+    for await (const x of readInput(join(dir, 'unicode.txt'))) fromUtf16.push(x);
+    expect(fromUtf16).toEqual([
+      { line: 1, message: expect.stringMatching(/^the file is UTF-16 encoded; save it as UTF-8/) },
+    ]);
     const array = await read('export.json', '[{"vendor":"mixpanel","requestId":"x"}]\n');
     expect(array).toEqual([{ line: 1, message: expect.stringMatching(/must be JSON Lines.*not a JSON array/) }]);
     const broken = await read(
