@@ -59,17 +59,65 @@ function jsonLine(text: string): Fields {
   return { vendor: r.vendor, requestId: r.requestId ?? r.request_id };
 }
 
-/** One CSV record's cells as fields, or 'header' for a `vendor,request_id` header row (any case). */
-function csvRecord(cells: string[]): Fields | 'header' {
-  if (cells.length !== 2) {
+/** Where the two fields are in a CSV file's rows: set by a header row, else the first two of exactly two cells. */
+interface CsvColumns {
+  vendor: number;
+  requestId: number;
+  width: number;
+  /** Line of the header that set them. */
+  line: number;
+}
+
+const VENDOR_HEADER = /^vendor$/i;
+const REQUEST_ID_HEADER = /^request[ _]?id$/i;
+
+/** The columns a header row names (`vendor` and `request_id`, any case, among other columns), if it is one. */
+function headerColumns(cells: string[], line: number): CsvColumns | undefined {
+  const vendor = cells.findIndex((c) => VENDOR_HEADER.test(c));
+  const requestId = cells.findIndex((c) => REQUEST_ID_HEADER.test(c));
+  return vendor >= 0 && requestId >= 0 ? { vendor, requestId, width: cells.length, line } : undefined;
+}
+
+const PLAIN_COLUMNS = { vendor: 0, requestId: 1, width: 2 };
+
+/** A CSV file's layout: its first row may be a header naming the columns; a later repeat of it is skipped. */
+class CsvLayout {
+  #columns: CsvColumns | undefined;
+  #started = false;
+
+  /** The row's fields, or undefined for a header row. */
+  fields(cells: string[], line: number): Fields | undefined {
+    const header = headerColumns(cells, line);
+    const first = !this.#started;
+    this.#started = true;
+    if (!header) return csvRecord(cells, this.#columns);
+    if (first) this.#columns = header;
+    else {
+      const { vendor, requestId, width } = this.#columns ?? PLAIN_COLUMNS;
+      // files joined together repeat their header; one with other columns would be misread
+      if (header.vendor !== vendor || header.requestId !== requestId || header.width !== width) {
+        const where = this.#columns ? `the header on line ${this.#columns.line}` : 'vendor,request_id';
+        throw new Error(`a header with other columns than ${where}`);
+      }
+    }
+    return undefined;
+  }
+}
+
+/** One CSV row's fields, read from the header's columns, or from a row of exactly `vendor,request_id`. */
+function csvRecord(cells: string[], columns: CsvColumns | undefined): Fields {
+  const { vendor, requestId, width } = columns ?? PLAIN_COLUMNS;
+  if (cells.length !== width) {
     const other = cells.length === 1 ? [';', '\t'].find((d) => cells[0]?.includes(d)) : undefined;
     const hint = other
       ? ` (the line is separated by ${other === ';' ? 'semicolons' : 'tabs'}: save the file as comma-separated CSV)`
-      : '';
-    throw new Error(`expected 2 comma-separated fields (vendor,request_id), got ${cells.length}${hint}`);
+      : !columns && cells.length > 2
+        ? ' (for more columns, start the file with a header row naming vendor and request_id)'
+        : '';
+    const expected = columns ? `as in the header on line ${columns.line}` : '(vendor,request_id)';
+    throw new Error(`expected ${width} comma-separated fields ${expected}, got ${cells.length}${hint}`);
   }
-  if (/^vendor$/i.test(cells[0] ?? '') && /^request_?id$/i.test(cells[1] ?? '')) return 'header';
-  return { vendor: cells[0], requestId: cells[1] };
+  return { vendor: cells[vendor], requestId: cells[requestId] };
 }
 
 /** What a csv-parse quoting error means for someone fixing the file by hand. */
@@ -136,13 +184,14 @@ export async function* readInput(
   if (onBytes) stream.on('data', (chunk) => onBytes(chunk as Buffer));
   const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
+  const csv = new CsvLayout();
   for await (const raw of rl) {
     line++;
     const text = raw.trim(); // also drops a UTF-8 byte-order mark
     if (text === '' || text.startsWith('#')) continue;
     try {
-      const parsed = format === 'jsonl' ? jsonLine(text) : csvRecord(csvCells(text));
-      if (parsed === 'header') continue;
+      const parsed = format === 'jsonl' ? jsonLine(text) : csv.fields(csvCells(text), line);
+      if (!parsed) continue;
       const vendor = String(parsed.vendor ?? '').toLowerCase();
       if (!(VENDORS as readonly string[]).includes(vendor)) {
         throw new Error(`unknown vendor ${JSON.stringify(parsed.vendor)}; use mixpanel or liveperson`);
