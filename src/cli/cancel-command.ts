@@ -59,10 +59,13 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   const { total, repeatedLines, invalidLinesSkipped, source, vendorsUsed, inputSha256 } = prepared;
 
   const flags = flagsOf(o);
+  const print = (s: string) => process.stdout.write(`${s}\n`);
+  const clients = clientPool(
+    o.dryRun ? { ...flags, retries: 0, rateLimit: false, fetch: dryRunFetch(redactor, print) } : flags,
+  );
+  // Build every needed client now, so bad settings or missing credentials are a usage error before anything is sent.
+  for (const v of vendorsUsed) clients.for(v);
   if (o.dryRun) {
-    const print = (s: string) => process.stdout.write(`${s}\n`);
-    const clients = clientPool({ ...flags, retries: 0, rateLimit: false, fetch: dryRunFetch(redactor, print) });
-    for (const v of vendorsUsed) clients.for(v); // bad settings or missing credentials: a usage error first
     print('dry run: these requests would be sent (nothing is sent):');
     for await (const item of source()) {
       try {
@@ -76,9 +79,6 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     return 0;
   }
 
-  const clients = clientPool(flags);
-  // Build every needed client now, so missing credentials are a usage error before anything is sent.
-  for (const v of vendorsUsed) clients.for(v);
   const journal = o.journal ? await openJournal(o.journal as string, o) : undefined;
   const resume = o.resume ? await readJournal(o.journal as string) : undefined;
   const brokenAt = resume?.integrity.brokenAtLine;

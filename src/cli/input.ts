@@ -1,10 +1,10 @@
 /**
- * Bulk input: CSV (`vendor,request_id`, optional header; parsed by csv-parse) or JSON Lines (`{"vendor":…,"requestId":…}`), read as a
- * stream so memory stays flat however long the file is. Every line is checked with the SDK's own id rules.
+ * Bulk input: CSV (`vendor,request_id`, or any columns named by a header row; quoting read by csv-parse) or JSON
+ * Lines (`{"vendor":…,"requestId":…}`), read as a stream so memory stays flat however long the file is. Every line is
+ * checked with the SDK's own id rules.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { CsvError } from 'csv-parse';
 import { parse as parseCsvLine } from 'csv-parse/sync';
@@ -153,18 +153,9 @@ function csvCells(text: string): string[] {
   }
 }
 
-/** Whether the file starts with a UTF-16 byte-order mark (either byte order). */
-async function isUtf16(path: string): Promise<boolean> {
-  const file = await open(path);
-  try {
-    const { bytesRead, buffer } = await file.read(Buffer.alloc(2), 0, 2, 0);
-    return (
-      bytesRead === 2 && ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff))
-    );
-  } finally {
-    await file.close();
-  }
-}
+/** Whether a file's first bytes are a UTF-16 byte-order mark (either byte order). */
+const startsUtf16 = (chunk: Buffer) =>
+  (chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff);
 
 /**
  * Streams items (or problems) from a file, with 1-based line numbers. Blank lines and `#` comments are skipped.
@@ -175,17 +166,22 @@ export async function* readInput(
   onBytes?: (chunk: Buffer) => void,
 ): AsyncGenerator<InputItem | InputProblem> {
   const format = /\.(jsonl|ndjson|json)$/i.test(path) ? 'jsonl' : 'csv';
-  if (await isUtf16(path)) {
-    // Excel's "Unicode Text" export: read as UTF-8, every line would fail with an unreadable message.
-    yield { line: 1, message: 'the file is UTF-16 encoded; save it as UTF-8 (in Excel: "CSV UTF-8")' };
-    return;
-  }
   const stream = createReadStream(path);
   if (onBytes) stream.on('data', (chunk) => onBytes(chunk as Buffer));
+  // Checked on the first chunk, which this listener sees before readline (registered after it) splits it into lines.
+  let utf16 = false;
+  stream.once('data', (chunk) => {
+    utf16 = startsUtf16(chunk as Buffer);
+  });
   const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
   const csv = new CsvLayout();
   for await (const raw of rl) {
+    if (utf16) {
+      // Excel's "Unicode Text" export: read as UTF-8, every line would fail with an unreadable message.
+      yield { line: 1, message: 'the file is UTF-16 encoded; save it as UTF-8 (in Excel: "CSV UTF-8")' };
+      return;
+    }
     line++;
     const text = raw.trim(); // also drops a UTF-8 byte-order mark
     if (text === '' || text.startsWith('#')) continue;

@@ -1,5 +1,4 @@
 /** The requests a command works on: ids given as arguments, or an input file validated whole first. */
-
 import { type CliVendor, checkId, type InputItem, isProblem, readInput, validateInput } from './input.js';
 import { needVendor } from './options.js';
 import { openingFile, UsageError } from './usage.js';

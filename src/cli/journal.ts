@@ -8,7 +8,6 @@ import { createHash, createHmac } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
-  existsSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -244,7 +243,6 @@ export async function readJournal(path: string): Promise<JournalState> {
     runs: new Map(),
     integrity: { records: 0, head: CHAIN_START },
   };
-  if (!existsSync(path)) return state;
   const rl = createInterface({
     input: createReadStream(path, { encoding: 'utf8' }),
     crlfDelay: Number.POSITIVE_INFINITY,

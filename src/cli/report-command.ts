@@ -4,7 +4,6 @@
  * Exit code 0 only when the journal's chain of digests is intact, the latest run ended normally, nothing is in doubt
  * and every request ended cancelled or already cancelled.
  */
-import { accessSync, constants } from 'node:fs';
 import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from './cancel-run.js';
 import type { CliVendor } from './input.js';
 import { type JournalRecord, type JournalRun, readJournal } from './journal.js';
@@ -37,10 +36,7 @@ function describeRun(id: string, run: JournalRun): string {
 
 export async function reportCommand(o: Record<string, unknown>): Promise<number> {
   const path = o.journal as string;
-  const state = await openingFile('the journal', path, () => {
-    accessSync(path, constants.R_OK); // readJournal takes a missing file for an empty journal; a report must not
-    return readJournal(path);
-  });
+  const state = await openingFile('the journal', path, () => readJournal(path));
   const settled = [...state.final].filter(([key]) => !state.inDoubt.has(key)).map(([, r]) => r);
   const totals: Record<string, number> = {};
   for (const r of settled) totals[r.outcome ?? 'unknown'] = (totals[r.outcome ?? 'unknown'] ?? 0) + 1;
