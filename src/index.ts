@@ -54,6 +54,7 @@ export {
   type DisclosureType,
   MIXPANEL_DEFAULT_RATE_LIMIT,
   MIXPANEL_MAX_DISTINCT_IDS,
+  MIXPANEL_MAX_DISTINCT_IDS_DOCUMENTED,
   MIXPANEL_REGIONS,
   type MixpanelClient,
   type MixpanelClientOptions,

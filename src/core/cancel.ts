@@ -2,7 +2,7 @@
  * Cancel outcomes, shared by both vendors. A cancel never answers with a bare boolean: when the vendor refuses,
  * the request's status is read once and the refusal is explained from it.
  */
-import { ApiStatusError, BadRequestError, ConflictError, NotFoundError, type Vendor } from './errors.js';
+import { ApiStatusError, BadRequestError, ConflictError, NotFoundError, restated, type Vendor } from './errors.js';
 
 export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'too_late' | 'not_found';
 
@@ -111,27 +111,29 @@ export async function cancelAndExplain(options: {
     httpStatus = err.status ?? 0;
   }
 
+  // What is thrown when the status cannot explain the refusal: the refusal itself, of its own class (a ConflictError
+  // keeps its conflicting ids), so the caller always learns that the vendor refused.
+  const unexplained = (why: string, cause?: unknown) =>
+    refusal
+      ? restated(refusal, `${refusal.message}; ${why}`, cause)
+      : new ApiStatusError(`${vendor} cancel: the vendor did not accept the cancel (HTTP ${httpStatus}); ${why}`, {
+          vendor,
+          operation: 'cancel',
+          status: httpStatus,
+          cause,
+        });
+
   let reading: StatusReading;
   try {
     reading = await options.readStatus();
   } catch (err) {
     if (err instanceof NotFoundError) reading = { status: undefined };
-    else throw err;
+    else {
+      const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      throw unexplained(`the status read that would explain the refusal failed (${what})`, err);
+    }
   }
   const outcome = outcomeFromStatus(options.rules, reading.status);
   if (outcome) return cancelResult(vendor, requestId, outcome, httpStatus, reading.status);
-  const why = `the vendor refused the cancel, yet the request's status is ${reading.status ?? 'unknown'}`;
-  if (refusal) {
-    throw new ApiStatusError(`${refusal.message}; ${why}`, {
-      vendor: refusal.vendor,
-      operation: refusal.operation,
-      status: refusal.status,
-      headers: refusal.headers,
-      body: refusal.body,
-      requestId: refusal.requestId,
-      request: refusal.request,
-      attempts: refusal.attempts,
-    });
-  }
-  throw new ApiStatusError(`${vendor} cancel: ${why}`, { vendor, operation: 'cancel', status: httpStatus });
+  throw unexplained(`the vendor refused the cancel, yet the request's status is ${reading.status ?? 'unknown'}`);
 }

@@ -141,3 +141,25 @@ export class MonthlyQuotaError extends RateLimitError {
 export class ServerError extends ApiStatusError {
   override name = 'ServerError';
 }
+
+/**
+ * The same kind of error with a longer message and a cause: a vendor's refusal explained further (or left
+ * unexplained because the status read failed) stays a ConflictError, NotFoundError, … with all its details.
+ */
+export function restated<E extends PrivacyApiError>(err: E, message: string, cause?: unknown): E {
+  const Kind = err.constructor as new (message: string, details: ErrorDetails & Record<string, unknown>) => E;
+  return new Kind(message, {
+    vendor: err.vendor,
+    operation: err.operation,
+    status: err.status,
+    headers: err.headers,
+    body: err.body,
+    requestId: err.requestId,
+    request: err.request,
+    attempts: err.attempts,
+    ...(err instanceof ConflictError
+      ? { conflictingDistinctIds: err.conflictingDistinctIds, conflictingTaskIds: err.conflictingTaskIds }
+      : {}),
+    cause,
+  });
+}

@@ -17,6 +17,8 @@ const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
 // C0/C1 controls, DEL and Unicode line/paragraph separators never belong in an id.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Bidirectional controls make an id display differently from what is sent ("Trojan Source"): never in an id.
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 export const MAX_ID_LENGTH = 512;
 
 /** An opaque id that becomes one URL path segment. */
@@ -28,6 +30,7 @@ export function pathId(ctx: GuardContext, name: string, value: unknown): string 
     throw invalid(ctx, `${name} "${value}" is a dot segment and would escape the path`);
   if (value.length > MAX_ID_LENGTH) throw invalid(ctx, `${name} is longer than ${MAX_ID_LENGTH} characters`);
   if (CONTROL.test(value)) throw invalid(ctx, `${name} contains a control character`);
+  if (BIDI_CONTROL.test(value)) throw invalid(ctx, `${name} contains a bidirectional control character`);
   if (value !== value.trim()) throw invalid(ctx, `${name} has leading or trailing whitespace`);
   return value;
 }
@@ -42,6 +45,7 @@ export function idList(ctx: GuardContext, name: string, values: unknown, max: nu
   values.forEach((v, i) => {
     if (typeof v !== 'string' || v.trim() === '') throw invalid(ctx, `${name}[${i}] must be a non-empty string`);
     if (CONTROL.test(v)) throw invalid(ctx, `${name}[${i}] contains a control character`);
+    if (BIDI_CONTROL.test(v)) throw invalid(ctx, `${name}[${i}] contains a bidirectional control character`);
     if (seen.has(v)) throw invalid(ctx, `${name}[${i}] repeats an id already in the list`);
     seen.add(v);
   });
@@ -68,6 +72,20 @@ export function day(ctx: GuardContext, name: string, value: unknown, also = ''):
   if (valid && (typeof value !== 'string' || date.toISOString().startsWith(value))) return date;
   const got = value instanceof Date ? 'Invalid Date' : value;
   throw invalid(ctx, `${name} must be yyyy-mm-dd${also} or a Date; got ${JSON.stringify(got)}`);
+}
+
+/** setTimeout's largest delay; a longer one fires at once (Node warns TimeoutOverflowWarning). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A per-attempt deadline setTimeout can keep: an integer of ms from 1 to MAX_TIMEOUT_MS (about 24.8 days). */
+export function timeoutMs(ctx: GuardContext, value: unknown): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_TIMEOUT_MS) return value;
+  throw invalid(ctx, `timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS} ms; got ${JSON.stringify(value)}`);
+}
+
+export function positiveInt(ctx: GuardContext, name: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
+  throw invalid(ctx, `${name} must be a positive integer; got ${JSON.stringify(value)}`);
 }
 
 export function nonEmptySecret(ctx: GuardContext, name: string, value: unknown): string {

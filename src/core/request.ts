@@ -51,15 +51,11 @@ export async function execute<T>(
     result = await invoke(exchange.fetch);
   } catch (err) {
     if (err instanceof PrivacyApiError) throw err;
-    // openapi-fetch throws SyntaxError when a 2xx body is not JSON.
-    throw new ApiStatusError(`${op.vendor} ${op.operation}: the response could not be read (${(err as Error).name})`, {
-      ...op,
-      ...exchange.details(),
-      cause: transport.redactor.string(String(err)),
-    });
-  } finally {
-    // openapi-fetch has read the body by now: the deadline timers have nothing left to guard.
-    exchange.dispose();
+    // The transport has read the whole body; openapi-fetch throws SyntaxError when a 2xx body is not JSON.
+    throw new ApiStatusError(
+      `${op.vendor} ${op.operation}: the response body is not the JSON the operation expects (${(err as Error).name})`,
+      { ...op, ...exchange.details(), cause: transport.redactor.string(String(err)) },
+    );
   }
   const { response } = result;
   if (response.ok) return { data: result.data as T, response };
@@ -69,7 +65,7 @@ export async function execute<T>(
     status: response.status,
     headers: headersObject(response.headers, transport.redactor),
     body: result.error === '' ? undefined : transport.redactor.value(result.error),
-    requestId: requestIdOf(response.headers),
+    requestId: requestIdOf(response.headers, transport.redactor),
   });
 }
 
@@ -84,21 +80,22 @@ export function unusableResponse(
     ...op,
     status: success.response.status,
     body: transport.redactor.value(success.data),
-    requestId: requestIdOf(success.response.headers),
+    requestId: requestIdOf(success.response.headers, transport.redactor),
   });
 }
 
 const REQUEST_ID_HEADERS = ['x-request-id', 'x-lp-request-id', 'request-id', 'x-amzn-requestid', 'x-correlation-id'];
 
-function requestIdOf(headers: Headers): string | undefined {
+/** The vendor's request id from the response headers, redacted like every other string that leaves the SDK. */
+export function requestIdOf(headers: Headers, redactor: Redactor): string | undefined {
   for (const name of REQUEST_ID_HEADERS) {
     const value = headers.get(name);
-    if (value) return value;
+    if (value) return redactor.string(value);
   }
   return undefined;
 }
 
-function headersObject(headers: Headers, redactor: Redactor): Record<string, string> {
+export function headersObject(headers: Headers, redactor: Redactor): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
     if (key !== 'set-cookie') out[key] = redactor.string(value);

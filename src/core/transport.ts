@@ -2,19 +2,30 @@
  * Where every HTTP attempt happens: authorisation, User-Agent, rate limiting, per-attempt deadlines, retries with
  * backoff that honour Retry-After, and the request log hook. openapi-fetch has none of this (toolchain.md §1.8), so
  * it lives in the `fetch` handed to each openapi-fetch call; each attempt is one `fetch(url, init)`.
+ * Each attempt also reads the whole body, under the same deadline and up to a size cap, and refuses redirects:
+ * a body that never ends, drips past the deadline or is cut off is that attempt's failure, not the parser's.
  */
 import PQueue from 'p-queue';
 import {
   AbortedError,
+  ApiStatusError,
   ConnectionError,
   type ErrorDetails,
   type PrivacyApiError,
   TimeoutError,
   type Vendor,
 } from './errors.js';
+import * as guard from './guards.js';
 import { asOutgoing, type OutgoingRequest, type RequestFetch } from './openapi-client.js';
 import type { Redactor } from './redact.js';
-import { type CallOptions, defaultErrorForStatus, type Operation, type StatusHints } from './request.js';
+import {
+  type CallOptions,
+  defaultErrorForStatus,
+  headersObject,
+  type Operation,
+  requestIdOf,
+  type StatusHints,
+} from './request.js';
 import { USER_AGENT } from './version.js';
 
 /** What the optional `logger` hook sees for every attempt. Nothing in it is secret. */
@@ -64,10 +75,18 @@ export interface ClientOptions extends RetryOptions {
   timeoutMs?: number;
   /** Called once per HTTP attempt with redacted data. */
   logger?: RequestLogger;
+  /**
+   * Largest response body read, in bytes (default 1 MiB). A longer one is not read further: an error keeps a short
+   * preview of it, and a 2xx that long is an ApiStatusError (neither vendor sends anything near this size).
+   */
+  maxResponseBytes?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RETRIES = 2;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
+/** How much of an over-long error body is kept on the error. */
+const PREVIEW_CHARS = 2048;
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface TransportConfig extends ClientOptions {
@@ -94,8 +113,6 @@ export interface ExchangeOptions extends CallOptions {
 export interface Exchange {
   fetch: RequestFetch;
   details(): Pick<ErrorDetails, 'attempts' | 'request'>;
-  /** Clears the deadline timer once the response has been read, so none outlives its call. */
-  dispose(): void;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -112,11 +129,16 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-/** Parses Retry-After (delta seconds or HTTP date) into milliseconds from `now`. */
+/**
+ * Parses Retry-After (delta seconds or HTTP date) into milliseconds from `now`. A date in the past is 0; anything
+ * else (a negative number, words) is undefined. The caller never waits less than its own backoff either way.
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // Only an HTTP date (it names a weekday or a month); Date.parse alone would read "-5" as the year -5.
+  if (!/[a-z]{3}/i.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
@@ -150,8 +172,16 @@ export class Transport {
   readonly redactor: Redactor;
   readonly #config: TransportConfig;
   readonly #nonRetryable: ReadonlySet<number>;
+  readonly #maxResponseBytes: number;
 
   constructor(config: TransportConfig) {
+    const ctx = { vendor: config.vendor, operation: 'createClient' };
+    if (config.timeoutMs !== undefined) guard.timeoutMs(ctx, config.timeoutMs);
+    this.#maxResponseBytes = guard.positiveInt(
+      ctx,
+      'maxResponseBytes',
+      config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    );
     this.redactor = config.redactor;
     this.#config = config;
     this.#nonRetryable = new Set(config.nonRetryableStatus ?? []);
@@ -164,29 +194,39 @@ export class Transport {
   /** A fetch for one operation call: it retries inside and records what was sent for error reports. */
   exchange(op: Operation, options: ExchangeOptions | undefined): Exchange {
     const cfg = this.#config;
-    const timeoutMs = options?.timeoutMs ?? cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs =
+      options?.timeoutMs === undefined ? (cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS) : guard.timeoutMs(op, options.timeoutMs);
     const maxRetries = options?.maxRetries ?? cfg.maxRetries ?? DEFAULT_MAX_RETRIES;
     const idempotent = options?.idempotent ?? true;
     const baseDelayMs = cfg.baseDelayMs ?? 500;
     const maxDelayMs = cfg.maxDelayMs ?? 8000;
     const maxRetryAfterMs = cfg.maxRetryAfterMs ?? 60_000;
+    const maxBytes = this.#maxResponseBytes;
     const nonRetryable = this.#nonRetryable;
+    const redactor = this.redactor;
     let attempts = 0;
-    // The deadline timer of the latest attempt; an earlier attempt's is cleared when the next one starts (its
-    // response was discarded), and the last one's by dispose() once the body has been read.
-    let timer: NodeJS.Timeout | undefined;
     let sentUrl: string | undefined;
     let sentMethod = '';
     // Redacting is deferred until something reads it: the hot path only keeps the raw URL.
     const details = () => ({
       attempts,
-      request: sentUrl ? { method: sentMethod, url: this.redactor.url(sentUrl) } : undefined,
+      request: sentUrl ? { method: sentMethod, url: redactor.url(sentUrl) } : undefined,
     });
     const fail = (Kind: typeof ConnectionError | typeof AbortedError, message: string, cause?: unknown) =>
       new Kind(`${op.vendor} ${op.operation}: ${message}`, {
         ...op,
         ...details(),
-        cause: cause === undefined ? undefined : this.redactor.string(String(cause)),
+        cause: cause === undefined ? undefined : redactor.string(String(cause)),
+      });
+    /** A response the SDK will not use (a redirect, an over-long 2xx), as an error with its status and headers. */
+    const refuse = (response: Response, message: string, body?: string) =>
+      new ApiStatusError(`${op.vendor} ${op.operation}: ${message}`, {
+        ...op,
+        ...details(),
+        status: response.status,
+        headers: headersObject(response.headers, redactor),
+        body: body === undefined ? undefined : redactor.string(body),
+        requestId: requestIdOf(response.headers, redactor),
       });
 
     type Logged = (status: number | undefined, extra?: Partial<RequestLogEntry>) => void;
@@ -202,8 +242,8 @@ export class Transport {
       const started = performance.now();
       const controller = new AbortController();
       const deadline = controller.signal;
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs);
+      // One deadline for sending, waiting and reading the whole body; cleared when the attempt ends.
+      const timer = setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs);
       const signal = options?.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
       cfg.authorize(request);
       request.headers.set('user-agent', USER_AGENT);
@@ -214,25 +254,75 @@ export class Transport {
           vendor: op.vendor,
           operation: op.operation,
           method: request.method,
-          url: this.redactor.url(request.url),
+          url: redactor.url(request.url),
           attempt: attemptNo,
           status,
           durationMs: Math.round(performance.now() - started),
           ...extra,
         });
       const baseFetch = cfg.fetch ?? globalThis.fetch;
+      let answered: Response | undefined;
       try {
+        // Neither vendor documents a redirect; following one could leave https or send a DELETE to another origin.
         const run = () =>
-          baseFetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal });
-        const response = cfg.limiter ? await cfg.limiter.add(run, { signal }) : await run();
-        return { response, log };
+          baseFetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal,
+            redirect: 'manual',
+          });
+        answered = cfg.limiter ? await cfg.limiter.add(run, { signal }) : await run();
+        if (answered.status >= 300 && answered.status < 400) {
+          await answered.body?.cancel().catch(() => {});
+          const location = answered.headers.get('location');
+          const to = location ? `to ${redactor.url(new URL(location, request.url))}` : 'without a Location';
+          return {
+            failure: refuse(
+              answered,
+              `the vendor answered HTTP ${answered.status}, a redirect ${to}; redirects are not followed`,
+            ),
+            response: answered,
+            log,
+          };
+        }
+        const { bytes, truncated } = await readCapped(answered, maxBytes);
+        if (truncated) {
+          const preview = `${new TextDecoder().decode(bytes.subarray(0, PREVIEW_CHARS))}… [truncated: the body is longer than ${maxBytes} bytes and was not read further]`;
+          if (answered.ok)
+            return {
+              failure: refuse(
+                answered,
+                `the response body is longer than ${maxBytes} bytes (maxResponseBytes); not read further`,
+                preview,
+              ),
+              response: answered,
+              log,
+            };
+          return { response: rebuilt(answered, preview), log };
+        }
+        return { response: rebuilt(answered, bytes), log };
       } catch (err) {
+        // Also a body that dripped past the deadline or was cut off mid-way: no complete response arrived.
+        const where = answered ? `reading the HTTP ${answered.status} response body` : '';
         const failure = options?.signal?.aborted
           ? fail(AbortedError, 'aborted by the caller', err)
           : deadline.aborted
-            ? fail(TimeoutError, `no response within ${timeoutMs} ms (attempt ${attemptNo})`, err)
-            : fail(ConnectionError, `connection failed (attempt ${attemptNo}): ${describe(err)}`, err);
+            ? fail(
+                TimeoutError,
+                answered
+                  ? `the response body did not arrive whole within ${timeoutMs} ms (attempt ${attemptNo}, HTTP ${answered.status})`
+                  : `no response within ${timeoutMs} ms (attempt ${attemptNo})`,
+                err,
+              )
+            : fail(
+                ConnectionError,
+                `connection failed (attempt ${attemptNo}${where ? `, ${where}` : ''}): ${describe(err)}`,
+                err,
+              );
         return { failure, log };
+      } finally {
+        clearTimeout(timer);
       }
     };
 
@@ -240,13 +330,17 @@ export class Transport {
     const retryDelay = (retry: number, { response, failure }: AttemptResult): number | undefined => {
       if (retry >= maxRetries || failure instanceof AbortedError) return undefined;
       // A request that may have reached the vendor is re-sent only for idempotent operations.
-      if (failure) return idempotent ? backoffDelay(retry, baseDelayMs, maxDelayMs) : undefined;
+      if (failure && !(failure instanceof ApiStatusError))
+        return idempotent ? backoffDelay(retry, baseDelayMs, maxDelayMs) : undefined;
+      if (failure) return undefined; // a redirect or an over-long body: the same again next time
       const status = response?.status ?? 0;
       if (!RETRYABLE_STATUS.has(status) || nonRetryable.has(status)) return undefined;
       if (!idempotent && status !== 429) return undefined;
+      const backoff = backoffDelay(retry, baseDelayMs, maxDelayMs);
       const retryAfter = parseRetryAfter(response?.headers.get('retry-after') ?? null);
-      if (retryAfter === undefined) return backoffDelay(retry, baseDelayMs, maxDelayMs);
-      return retryAfter <= maxRetryAfterMs ? retryAfter : undefined;
+      if (retryAfter === undefined) return backoff;
+      // A Retry-After of 0, a past date or a negative number never makes the SDK retry faster than its own backoff.
+      return retryAfter <= maxRetryAfterMs ? Math.max(retryAfter, backoff) : undefined;
     };
 
     const fetchWithRetries: RequestFetch = async (input) => {
@@ -255,7 +349,9 @@ export class Transport {
         const result = await attempt(request);
         const waitMs = retryDelay(retry, result);
         if (cfg.logger) {
-          result.log(result.response?.status, {
+          // A body that failed to arrive whole is logged as that failure, with no status.
+          const bodyFailed = result.failure && !(result.failure instanceof ApiStatusError);
+          result.log(bodyFailed ? undefined : result.response?.status, {
             ...(result.failure ? { error: result.failure.name } : {}),
             ...(waitMs === undefined ? {} : { retryInMs: waitMs }),
           });
@@ -264,7 +360,6 @@ export class Transport {
           if (result.failure) throw result.failure;
           return result.response as Response;
         }
-        await result.response?.body?.cancel().catch(() => {});
         try {
           await sleep(waitMs, options?.signal);
         } catch (err) {
@@ -273,8 +368,56 @@ export class Transport {
       }
     };
 
-    return { fetch: fetchWithRetries, details, dispose: () => clearTimeout(timer) };
+    return { fetch: fetchWithRetries, details };
   }
+}
+
+/**
+ * Reads a body up to `max` bytes. A declared Content-Length within the cap is read in one go (the HTTP parser stops
+ * at it); otherwise chunk by chunk, and the stream is cancelled as soon as the cap is passed.
+ */
+async function readCapped(response: Response, max: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (!response.body) return { bytes: new Uint8Array(0), truncated: false };
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared <= max && !response.headers.has('content-encoding'))
+    return { bytes: new Uint8Array(await response.arrayBuffer()), truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return { bytes: concat(chunks, max), truncated: true };
+    }
+  }
+  return { bytes: concat(chunks, size), truncated: false };
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1 && (chunks[0] as Uint8Array).byteLength === length) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    if (at >= length) break;
+    const part = c.subarray(0, length - at);
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
+
+/** The response as openapi-fetch will parse it, over a body already read (a 204/205 cannot carry one). */
+function rebuilt(response: Response, body: Uint8Array | string): Response {
+  const empty = response.status === 204 || response.status === 205;
+  return new Response(empty ? null : (body as BodyInit), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 function describe(err: unknown): string {

@@ -23,9 +23,13 @@ export type LivePersonDeletionType = (typeof LIVEPERSON_DELETION_TYPES)[number];
 const SITE_ID = /^[a-zA-Z0-9_]{1,20}$/;
 const REQUEST_ID = /^[0-9]{1,19}$/;
 
-/** A LivePerson request id as the SDK will send it (a number of up to 19 digits), or InvalidInputError. */
+/**
+ * A LivePerson request id as the SDK will send it (a number of up to 19 digits, without leading zeros), or
+ * InvalidInputError. Ids are numbers at LivePerson, so `01001` and `1001` are one request: normalised here, every
+ * later step (de-duplication, the journal, resume, the request sent) sees the same id.
+ */
 export function livePersonRequestId(ctx: guard.GuardContext, value: unknown): string {
-  const id = guard.pathId(ctx, 'requestId', value);
+  const id = guard.pathId(ctx, 'requestId', value).replace(/^0+(?=\d)/, '');
   if (!REQUEST_ID.test(id)) {
     throw guard.invalid(ctx, `requestId must be a number of up to 19 digits; got ${JSON.stringify(value)}`);
   }
@@ -176,7 +180,7 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
         fetch,
       }),
     );
-    const found = pickRequest(data, id);
+    const found = pickRequest(redactor.value(data), id);
     if (!found) {
       throw new NotFoundError(`liveperson getDeletionRequest: no request ${id} in the response`, {
         ...op,
@@ -235,7 +239,7 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
         fetch,
       }),
     );
-    return Array.isArray(data) ? (data as DeletionRequest[]) : [];
+    return Array.isArray(data) ? (redactor.value(data) as DeletionRequest[]) : [];
   }
 
   async function createDeletionRequest(
@@ -260,21 +264,22 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
     const ids = guard.idList(op, type, (body as Record<string, unknown>)[type], LIVEPERSON_MAX_IDS);
     quota?.beforeCreate(op);
     const baseUrl = await resolveBaseUrl(options);
+    let data: DeletionRequest;
     try {
-      const { data } = await execute<DeletionRequest>(transport, op, { ...options, idempotent: false }, (fetch) =>
+      ({ data } = await execute<DeletionRequest>(transport, op, { ...options, idempotent: false }, (fetch) =>
         api.POST('/api/account/{site_id}/personal-data-deletion', {
           baseUrl,
           params: { path: { site_id: siteId } },
           body: { [type]: ids } as CreateDeletionRequestInput,
           fetch,
         }),
-      );
-      quota?.settled();
-      return data;
+      ));
     } catch (err) {
       quota?.settled(err);
       throw err;
     }
+    quota?.settled(); // never throws: a ledger failure goes to onLedgerError, the created request is returned
+    return redactor.value(data) as DeletionRequest;
   }
 
   return {

@@ -29,6 +29,12 @@ export interface MonthlyQuotaOptions {
   ledger?: QuotaLedger;
   /** Clock, for tests. */
   now?: () => Date;
+  /**
+   * Called when the ledger cannot record a create that was sent (a full disk, a read-only file). The create's own
+   * result is still returned (or its error thrown): a request the vendor made must never look like a failure.
+   * Default: a process warning.
+   */
+  onLedgerError?: (error: unknown) => void;
 }
 
 export interface QuotaUsage {
@@ -46,6 +52,12 @@ export function monthlyQuota(siteId: string, options: MonthlyQuotaOptions = {}) 
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError('monthlyQuota.limit must be a positive integer');
   const ledger = options.ledger ?? new MemoryQuotaLedger();
   const now = options.now ?? (() => new Date());
+  const onLedgerError =
+    options.onLedgerError ??
+    ((error: unknown) =>
+      process.emitWarning(
+        `privacy-deletions: the LivePerson monthly quota count could not be updated after a create: ${(error as Error)?.message ?? error}`,
+      ));
   const month = () => now().toISOString().slice(0, 7);
   const key = () => `${siteId}:${month()}`;
 
@@ -72,9 +84,17 @@ export function monthlyQuota(siteId: string, options: MonthlyQuotaOptions = {}) 
      */
     settled(err?: unknown): void {
       const k = key();
-      if (err instanceof MonthlyQuotaError) ledger.set(k, Math.max(ledger.get(k), limit));
-      else if (err === undefined || err instanceof ServerError || (err instanceof ConnectionError && err.attempts > 0))
-        ledger.set(k, ledger.get(k) + 1);
+      try {
+        if (err instanceof MonthlyQuotaError) ledger.set(k, Math.max(ledger.get(k), limit));
+        else if (
+          err === undefined ||
+          err instanceof ServerError ||
+          (err instanceof ConnectionError && err.attempts > 0)
+        )
+          ledger.set(k, ledger.get(k) + 1);
+      } catch (ledgerError) {
+        onLedgerError(ledgerError);
+      }
     },
   };
 }

@@ -20,8 +20,14 @@ const REGION_HOST: Record<MixpanelRegion, string> = {
   in: 'https://in.mixpanel.com/api/app',
 };
 
-/** Mixpanel's documented limits: 2000 distinct ids per request, 1 request per second per project. */
-export const MIXPANEL_MAX_DISTINCT_IDS = 2000;
+/**
+ * Distinct ids per request. Mixpanel's create-deletion table says "up to 1999", its general note 2000, and
+ * RudderStack's production client sends at most 1999: the SDK keeps to 1999 unless the caller raises it
+ * (`maxDistinctIdsPerRequest`, at most MIXPANEL_MAX_DISTINCT_IDS_DOCUMENTED).
+ */
+export const MIXPANEL_MAX_DISTINCT_IDS = 1999;
+export const MIXPANEL_MAX_DISTINCT_IDS_DOCUMENTED = 2000;
+/** Mixpanel's documented rate limit: 1 request per second per project. */
 export const MIXPANEL_DEFAULT_RATE_LIMIT: RateLimitOptions = { requests: 1, intervalMs: 1000 };
 
 export type ComplianceType = 'GDPR' | 'CCPA';
@@ -52,6 +58,11 @@ export interface MixpanelClientOptions extends ClientOptions {
   region?: MixpanelRegion;
   /** Client-side rate limit shared by every client of this project token; false disables it. Default 1 req/s. */
   rateLimit?: RateLimitOptions | false;
+  /**
+   * Most distinct ids sent in one create (default 1999, the create-deletion table's figure; up to 2000, the general
+   * note's). More are refused before sending.
+   */
+  maxDistinctIdsPerRequest?: number;
 }
 
 export interface MixpanelDeletion {
@@ -102,9 +113,12 @@ export const MIXPANEL_STATUS_RULES: RefusalRules = {
   notFound: ['NOT_FOUND'],
 };
 
-/** A Mixpanel tracking id as the SDK will send it (opaque, one safe path segment), or InvalidInputError. */
+/**
+ * A Mixpanel tracking id as the SDK will send it (opaque, one safe path segment, Unicode NFC so that one id typed two
+ * ways is one request), or InvalidInputError.
+ */
 export function mixpanelTrackingId(ctx: guard.GuardContext, value: unknown): string {
-  return guard.pathId(ctx, 'trackingId', value);
+  return guard.pathId(ctx, 'trackingId', typeof value === 'string' ? value.normalize('NFC') : value);
 }
 
 type Results = Record<string, unknown> | undefined;
@@ -151,6 +165,16 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
       ? undefined
       : guard.day(setup, 'oauthTokenIssuedAt', options.oauthTokenIssuedAt);
   const baseUrl = guard.baseUrl(setup, options.baseUrl ?? REGION_HOST[region]);
+  const maxIds = guard.positiveInt(
+    setup,
+    'maxDistinctIdsPerRequest',
+    options.maxDistinctIdsPerRequest ?? MIXPANEL_MAX_DISTINCT_IDS,
+  );
+  if (maxIds > MIXPANEL_MAX_DISTINCT_IDS_DOCUMENTED)
+    throw guard.invalid(
+      setup,
+      `maxDistinctIdsPerRequest must be at most ${MIXPANEL_MAX_DISTINCT_IDS_DOCUMENTED}, the most Mixpanel documents; got ${maxIds}`,
+    );
   const redactor = new Redactor([projectToken, oauthToken]);
   const credentialKey = createHash('sha256').update(projectToken).digest('hex').slice(0, 16);
 
@@ -214,10 +238,10 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     return { taskId, raw: redactor.value(created.data) };
   }
 
-  /** The body fields both creates share: 1–2000 distinct ids and the compliance type (GDPR by default). */
+  /** The body fields both creates share: 1–1999 distinct ids (maxDistinctIdsPerRequest) and the compliance type. */
   function subjects(op: Operation, input: { distinctIds: string[]; complianceType?: ComplianceType }) {
     return {
-      distinct_ids: guard.idList(op, 'distinctIds', input?.distinctIds, MIXPANEL_MAX_DISTINCT_IDS),
+      distinct_ids: guard.idList(op, 'distinctIds', input?.distinctIds, maxIds),
       compliance_type: guard.oneOf(op, 'complianceType', input.complianceType ?? 'GDPR', ['GDPR', 'CCPA'] as const),
     };
   }

@@ -136,8 +136,8 @@ describe('Mixpanel against a Prism mock of the overlaid spec', () => {
     expect(r.trackingId).toBe('job-tracking-id');
   });
 
-  it('a 2000-id deletion is accepted by the spec', async () => {
-    const { mp } = client();
+  it('a 2000-id deletion (maxDistinctIdsPerRequest raised from 1999) is accepted by the spec', async () => {
+    const { mp } = client([], { maxDistinctIdsPerRequest: 2000 });
     const ids = Array.from({ length: 2000 }, (_, i) => `user-${i}`);
     await expect(mp.createDeletion({ distinctIds: ids })).resolves.toMatchObject({ taskId: 'job-tracking-id' });
   });

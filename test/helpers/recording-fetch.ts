@@ -1,4 +1,9 @@
-import { createLivePersonClient, createMixpanelClient, type MixpanelClientOptions } from '../../src/index.js';
+import {
+  createLivePersonClient,
+  createMixpanelClient,
+  type MixpanelClientOptions,
+  type RequestLogEntry,
+} from '../../src/index.js';
 
 /** A fetch that answers from a handler and records every request; for unit tests that must see what was sent. */
 export function recordingFetch(
@@ -39,4 +44,19 @@ export function recordingLivePerson(handler?: Parameters<typeof recordingFetch>[
     fetch: rec.fetch,
   });
   return { lp, rec };
+}
+
+/** A Mixpanel client for a loopback fault server: rate limit off, 40 ms backoff, every attempt logged. */
+export function mixpanelAt(url: string, extra: Partial<MixpanelClientOptions> = {}) {
+  const logs: RequestLogEntry[] = [];
+  const mp = createMixpanelClient({
+    projectToken: 'ptok-faults',
+    oauthToken: 'otok-faults',
+    baseUrl: url,
+    rateLimit: false,
+    baseDelayMs: 40,
+    logger: (e) => logs.push(e),
+    ...extra,
+  });
+  return { mp, logs };
 }

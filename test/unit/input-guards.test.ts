@@ -26,11 +26,19 @@ describe('bad input is refused before any request is sent', () => {
     },
   );
 
-  it('Mixpanel distinct id lists: empty, too many (2001), duplicates, non-strings', async () => {
+  it('Mixpanel distinct id lists: empty, too many (2000 by default, 2001 when raised), duplicates, non-strings', async () => {
     const { mp, rec } = mixpanel();
     const many = Array.from({ length: 2001 }, (_, i) => `u${i}`);
     await expect(mp.createDeletion({ distinctIds: [] })).rejects.toThrow(/distinctIds is empty/);
-    await expect(mp.createDeletion({ distinctIds: many })).rejects.toThrow(/2001 ids; at most 2000/);
+    // the create-deletion table's 1999 by default …
+    await expect(mp.createDeletion({ distinctIds: many.slice(0, 2000) })).rejects.toThrow(/2000 ids; at most 1999/);
+    // … the general note's 2000 when raised, and never more
+    const raised = recordingMixpanel({ maxDistinctIdsPerRequest: 2000 });
+    await expect(raised.mp.createDeletion({ distinctIds: many })).rejects.toThrow(/2001 ids; at most 2000/);
+    expect(raised.rec.requests).toHaveLength(0);
+    expect(() => recordingMixpanel({ maxDistinctIdsPerRequest: 2001 })).toThrow(
+      /maxDistinctIdsPerRequest must be at most 2000/,
+    );
     await expect(mp.createDeletion({ distinctIds: ['a', 'a'] })).rejects.toThrow(/repeats/);
     await expect(mp.createRetrieval({ distinctIds: [''] })).rejects.toThrow(/distinctIds\[0\]/);
     await expect(mp.createDeletion({ distinctIds: ['a'], complianceType: 'gdpr' as never })).rejects.toThrow(
@@ -97,5 +105,28 @@ describe('bad input is refused before any request is sent', () => {
       await mp.cancelDeletion('t-1');
       expect(rec.requests[0]?.url).toBe(`${host}data-deletions/v3.0/t-1?token=ptok-1234`);
     }
+  });
+});
+
+describe('ids are normalised before anything else sees them', () => {
+  it('LivePerson 01001 and 1001 are one request: sent as 1001', async () => {
+    const { lp, rec } = recordingLivePerson(() => Response.json([{ request_id: 1001, is_canceled: true }]));
+    const a = await lp.cancelDeletionRequest('01001');
+    await lp.cancelDeletionRequest('0000000000000000000001001'); // 25 characters, a 4-digit number
+    expect(a.requestId).toBe('1001');
+    expect(rec.requests.map((r) => new URL(r.url).pathname.split('/')[5])).toEqual(['1001', '1001']);
+    await expect(lp.cancelDeletionRequest('0')).resolves.toMatchObject({ requestId: '0' });
+  });
+
+  it('Mixpanel ids are sent in Unicode NFC; bidirectional controls are refused', async () => {
+    const { mp, rec } = recordingMixpanel();
+    const decomposed = 'cafe\u0301-task';
+    const result = await mp.cancelDeletion(decomposed);
+    expect(result.requestId).toBe('caf\u00e9-task');
+    expect(decodeURIComponent(new URL(rec.requests[0]?.url ?? '').pathname)).toContain('caf\u00e9-task');
+    for (const bidi of ['abc\u202edcba', 'a\u2066b', 'x\u200fy']) {
+      await expect(mp.cancelDeletion(bidi)).rejects.toThrow(/bidirectional control character/);
+    }
+    expect(rec.requests).toHaveLength(1);
   });
 });

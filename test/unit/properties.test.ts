@@ -60,7 +60,8 @@ describe('property: path parameters never escape their template', () => {
         const url = new URL(rec.requests[0]?.url ?? '');
         const m = MIXPANEL_PATH.exec(url.pathname);
         expect(m, `${JSON.stringify(id)} → ${url.pathname}`).not.toBeNull();
-        expect(decodeURIComponent(m?.[1] ?? '')).toBe(id);
+        // sent as given, in Unicode NFC (one id typed two ways is one request)
+        expect(decodeURIComponent(m?.[1] ?? '')).toBe(id.normalize('NFC'));
         expect([...url.searchParams.keys()]).toEqual(['token']);
       }),
       { numRuns: 3000 },
@@ -74,7 +75,8 @@ describe('property: path parameters never escape their template', () => {
         if (!(await sentOrRefused(rec, () => lp.cancelDeletionRequest(id)))) return;
         const url = new URL(rec.requests[0]?.url ?? '');
         expect(url.host).toBe('va.data-mng.liveperson.net');
-        expect(LIVEPERSON_PATH.exec(url.pathname)?.[1]).toBe(id);
+        // a number: sent without leading zeros (01001 and 1001 are one request)
+        expect(LIVEPERSON_PATH.exec(url.pathname)?.[1]).toBe(id.replace(/^0+(?=\d)/, ''));
       }),
       { numRuns: 3000 },
     );

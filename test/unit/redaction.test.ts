@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/core/redact.js';
 import {
   AuthenticationError,
   ConnectionError,
@@ -101,5 +102,61 @@ describe('no credential appears in errors or logs', () => {
     expect(srv.seen[0]?.headers.authorization).toBe(`Bearer ${SECRETS.bearer}`);
     expectNoSecret(everyRendering(err, []));
     expect(JSON.stringify((err as { body: unknown }).body)).toContain('[REDACTED]');
+  });
+});
+
+describe('every string that leaves the SDK is redacted, and only credentials are', () => {
+  it('x-request-id echoing the OAuth token is redacted on err.requestId', async () => {
+    const srv = await scriptedServer((_req, res) =>
+      sendJson(res, 500, { error: 'x' }, { 'x-request-id': `req-${SECRETS.oauthToken}` }),
+    );
+    const mp = createMixpanelClient({ ...SECRETS, baseUrl: srv.url, rateLimit: false, maxRetries: 0 });
+    const err = (await mp.getDeletion('t').catch((e: unknown) => e)) as AuthenticationError;
+    expect(err.requestId).toBe('req-[REDACTED]');
+    expectNoSecret(everyRendering(err, []));
+  });
+
+  it('a 401 body nested 25 levels deep is cut at 20 levels with a marker, never returned raw', async () => {
+    let deep: unknown = { token: SECRETS.oauthToken, echo: `project ${SECRETS.projectToken}` };
+    for (let i = 0; i < 25; i++) deep = { level: deep };
+    const srv = await scriptedServer((_req, res) => sendJson(res, 401, deep));
+    const mp = createMixpanelClient({ ...SECRETS, baseUrl: srv.url, rateLimit: false });
+    const err = await mp.getDeletion('t').catch((e: unknown) => e);
+    expectNoSecret(everyRendering(err, []));
+    expect(JSON.stringify(err)).toContain('[REDACTED: nested deeper than 20 levels]');
+  });
+
+  it('LivePerson records (get, list) reflecting the bearer come back redacted', async () => {
+    const srv = await scriptedServer((req, res) =>
+      sendJson(res, 200, [{ request_id: 5, status: 'NOT_STARTED', requested_by: String(req.headers.authorization) }]),
+    );
+    const lp = createLivePersonClient({ siteId: '1', auth: { bearer: SECRETS.bearer }, baseUrl: srv.url });
+    const [one, list] = await Promise.all([lp.getDeletionRequest('5'), lp.listDeletionRequests()]);
+    expect(one.requested_by).toBe('Bearer [REDACTED]');
+    expectNoSecret(JSON.stringify([one, list]));
+  });
+
+  it("the vendor's words survive: 'OAuth token expired or revoked' is not wiped", async () => {
+    const srv = await scriptedServer((_req, res) =>
+      sendJson(res, 401, { status: 'error', error: 'OAuth token expired or revoked' }),
+    );
+    const mp = createMixpanelClient({ ...SECRETS, baseUrl: srv.url, rateLimit: false });
+    const err = (await mp.getDeletion('t').catch((e: unknown) => e)) as AuthenticationError;
+    expect(err.message).toContain('OAuth token expired or revoked');
+    expect(err.body).toEqual({ status: 'error', error: 'OAuth token expired or revoked' });
+  });
+
+  it.each([
+    ['Authorization: Bearer abc123unknownToken', 'Authorization: Bearer [REDACTED]'],
+    ['Basic dXNlcjpwYXNzd29yZA==', 'Basic [REDACTED]'],
+    ['Bearer token missing', 'Bearer token missing'],
+    [
+      'OAuth oauth_consumer_key="ck9", oauth_signature="a%2Bb%3D", oauth_version="1.0"',
+      'OAuth oauth_consumer_key="[REDACTED]", oauth_signature="[REDACTED]", oauth_version="[REDACTED]"',
+    ],
+    ['see eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here', 'see [REDACTED] here'],
+    ['retry with access_token=zz9&x=1', 'retry with access_token=[REDACTED]&x=1'],
+  ])('unknown credential shapes: %j', (input, expected) => {
+    expect(new Redactor().string(input)).toBe(expected);
   });
 });

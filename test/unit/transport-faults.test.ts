@@ -20,22 +20,9 @@ import {
   TimeoutError,
 } from '../../src/index.js';
 import { type Handler, scriptedServer, sendJson } from '../helpers/http-server.js';
+import { mixpanelAt } from '../helpers/recording-fetch.js';
 
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - (times[i] as number));
-
-function mixpanelAt(url: string, extra: Partial<Parameters<typeof createMixpanelClient>[0]> = {}) {
-  const logs: RequestLogEntry[] = [];
-  const mp = createMixpanelClient({
-    projectToken: 'ptok-faults',
-    oauthToken: 'otok-faults',
-    baseUrl: url,
-    rateLimit: false,
-    baseDelayMs: 40,
-    logger: (e) => logs.push(e),
-    ...extra,
-  });
-  return { mp, logs };
-}
 
 const STATUS_GET = (res: Parameters<Handler>[1]) =>
   sendJson(res, 200, { status: 'ok', results: { status: 'PENDING', tracking_id: 't' } });
@@ -212,7 +199,7 @@ describe('retries', () => {
       res.end('<html>');
     });
     const { mp } = mixpanelAt(srv.url);
-    await expect(mp.getDeletion('t')).rejects.toThrow(/response could not be read/);
+    await expect(mp.getDeletion('t')).rejects.toThrow(/response body is not the JSON the operation expects/);
   });
 
   it('a 201 without a task id is an ApiStatusError carrying the body, not an input error', async () => {
