@@ -7,7 +7,9 @@
  *   cancel before that → CANCELED, after → 409; unknown → 404; monthly quota → 429.
  * Both answer 401 to a credential revoked with `revoke` (a Mixpanel OAuth token expires after a year; keys get revoked).
  * Control endpoints under /_sandbox: GET state, POST clock {advanceMs}, POST seed {vendor, count, ageMs},
- * POST revoke {credential}.
+ * POST revoke {credential}; POSTs need `content-type: application/json`, so no web page can send them.
+ * It ships in the package and users run it, so it answers bad input instead of crashing: 400 for a bad
+ * percent-escape, seed counts up to 10,000, request bodies up to 1 MiB (413 beyond).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,6 +17,10 @@ import type { AddressInfo } from 'node:net';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** Request bodies above this are refused (413): the largest real one, 2000 Mixpanel ids, is far below it. */
+export const SANDBOX_MAX_BODY_BYTES = 1 << 20;
+/** Most requests one seed call makes: enough for any test or demo, and a few MB of memory at most. */
+export const SANDBOX_MAX_SEED = 10_000;
 
 export interface SandboxOptions {
   port?: number;
@@ -152,7 +158,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const m = /^\/data-(deletions|retrievals)\/v3\.0(?:\/([^/]+))?$/.exec(path);
     if (!m) return send(res, 404, { status: 'error', error: 'no such route' });
     const kind = m[1] === 'deletions' ? 'deletion' : 'retrieval';
-    const id = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+    let id: string | undefined;
+    try {
+      id = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+    } catch {
+      return send(res, 400, { status: 'error', error: 'the path has an invalid percent-escape' });
+    }
     if (req.method === 'POST' && id === undefined) {
       const b = (body ?? {}) as { distinct_ids?: unknown; compliance_type?: unknown };
       const ids = Array.isArray(b.distinct_ids) ? b.distinct_ids.filter((x): x is string => typeof x === 'string') : [];
@@ -255,19 +266,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return send(res, 405, { message: 'method not allowed' });
   }
 
-  function control(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
+  function controlRoute(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
     const b = (body ?? {}) as Record<string, unknown>;
     if (url.pathname === '/_sandbox/clock' && req.method === 'POST') {
       offset += Number(b.advanceMs ?? 0);
       return send(res, 200, { now: iso(now()) });
     }
     if (url.pathname === '/_sandbox/seed' && req.method === 'POST') {
-      const ids = sandbox.seed(
-        b.vendor as 'mixpanel',
-        Number(b.count ?? 1),
-        Number(b.ageMs ?? 0),
-        String(b.siteId ?? '92186583'),
-      );
+      const count = Number(b.count ?? 1);
+      if (!Number.isInteger(count) || count < 1 || count > SANDBOX_MAX_SEED)
+        return send(res, 400, { message: `count must be a whole number from 1 to ${SANDBOX_MAX_SEED}` });
+      if (b.vendor !== 'mixpanel' && b.vendor !== 'liveperson')
+        return send(res, 400, { message: 'vendor must be mixpanel or liveperson' });
+      const ids = sandbox.seed(b.vendor, count, Number(b.ageMs ?? 0), String(b.siteId ?? '92186583'));
       return send(res, 200, { ids });
     }
     if (url.pathname === '/_sandbox/revoke' && req.method === 'POST') {
@@ -280,23 +291,54 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const log: string[] = [];
-  const server = createServer(async (req, res) => {
+  /** The body as JSON, or an answer already sent: too large (413, reading stops there) or not JSON (400). */
+  async function readBody(req: IncomingMessage, res: ServerResponse): Promise<{ body: unknown } | undefined> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const tooLarge = () => {
+      res.setHeader('connection', 'close'); // the rest of the body is not read
+      send(res, 413, { status: 'error', error: `request bodies are limited to ${SANDBOX_MAX_BODY_BYTES} bytes` });
+      return undefined;
+    };
+    if (declared > SANDBOX_MAX_BODY_BYTES) return tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > SANDBOX_MAX_BODY_BYTES) return tooLarge();
+      chunks.push(c as Buffer);
+    }
+    try {
+      return { body: chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined };
+    } catch {
+      send(res, 400, { status: 'error', error: 'body is not JSON' });
+      return undefined;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     counters.requests++;
     if (options.recordRequests && !req.url?.startsWith('/_sandbox/'))
       log.push(`${req.method} ${req.url?.split('?')[0]}`);
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    let body: unknown;
-    try {
-      body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
-    } catch {
-      return send(res, 400, { status: 'error', error: 'body is not JSON' });
-    }
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    if (url.pathname.startsWith('/mixpanel/')) return mixpanel(req, res, url, body);
-    if (url.pathname.startsWith('/liveperson/')) return liveperson(req, res, url, body);
-    if (url.pathname.startsWith('/_sandbox/')) return control(req, res, url, body);
+    // A web page can send a simple cross-origin POST (text/plain) to loopback, but not one with this content type
+    // without a CORS preflight, which the sandbox never grants: so no page the user visits can drive the sandbox.
+    const control = url.pathname.startsWith('/_sandbox/');
+    if (control && req.method !== 'GET' && !/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      return send(res, 415, { message: 'control requests need content-type: application/json' });
+    const read = await readBody(req, res);
+    if (!read) return;
+    if (url.pathname.startsWith('/mixpanel/')) return mixpanel(req, res, url, read.body);
+    if (url.pathname.startsWith('/liveperson/')) return liveperson(req, res, url, read.body);
+    if (control) return controlRoute(req, res, url, read.body);
     return send(res, 404, { message: 'unknown vendor prefix; use /mixpanel or /liveperson' });
+  }
+
+  const server = createServer((req, res) => {
+    // Whatever a request holds, the sandbox answers it and stays up.
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) res.destroy();
+      else send(res, 500, { message: `sandbox error: ${(err as Error)?.message ?? String(err)}` });
+    });
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((r) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', r));
@@ -309,12 +351,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     advance: (ms) => {
       offset += ms;
     },
-    seed: (vendor, count, ageMs = 0, siteId = '92186583') =>
-      Array.from({ length: count }, (_, i) =>
+    seed: (vendor, count, ageMs = 0, siteId = '92186583') => {
+      if (!Number.isInteger(count) || count < 0 || count > SANDBOX_MAX_SEED)
+        throw new RangeError(`seed count must be a whole number from 0 to ${SANDBOX_MAX_SEED}`);
+      return Array.from({ length: count }, (_, i) =>
         vendor === 'mixpanel'
           ? newMixpanelTask([`seed-${randomUUID()}`], 'GDPR', 'deletion', now() - ageMs).id
           : String(newLivePersonRequest(siteId, JSON.stringify({ consumer: [`seed-${i}`] }), now() - ageMs).id),
-      ),
+      );
+    },
     stats: () => ({ ...counters }),
     revoke: (credential) => {
       if (credential) revoked.add(credential);

@@ -173,3 +173,61 @@ describe('sandbox, LivePerson', () => {
     await expect(lp.createDeletionRequest({ consumer: ['next-month'] })).resolves.toBeDefined();
   });
 });
+
+describe('the sandbox refuses what would crash it or let a web page drive it', () => {
+  const direct = (path: string, init: RequestInit = {}) => fetch(`${sandbox.url}${path}`, init);
+  const json = { 'content-type': 'application/json' };
+  const alive = async () => (await direct('/_sandbox/state')).status;
+
+  it('an invalid percent-escape in a path is a 400, and the sandbox stays up', async () => {
+    const res = await direct('/mixpanel/data-deletions/v3.0/%E0?token=t', {
+      headers: { authorization: 'Bearer x' },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'the path has an invalid percent-escape' });
+    expect(await alive()).toBe(200);
+  });
+
+  it.each([5_000_000_000, 3_000_000, 0, -1, 1.5])('seed count %d is refused with 400', async (count) => {
+    const res = await direct('/_sandbox/seed', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ vendor: 'mixpanel', count }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ message: 'count must be a whole number from 1 to 10000' });
+  });
+
+  it('a request body over 1 MiB is a 413, streamed or declared, and is not kept', async () => {
+    const big = 'x'.repeat(5 << 20);
+    const declared = await direct('/liveperson/api/account/1/personal-data-deletion', {
+      method: 'POST',
+      headers: { ...json, authorization: 'Bearer y' },
+      body: big,
+    });
+    expect(declared.status).toBe(413);
+    const streamed = await direct('/liveperson/api/account/1/personal-data-deletion', {
+      method: 'POST',
+      headers: { ...json, authorization: 'Bearer y' },
+      body: new Blob([big]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await alive()).toBe(200);
+  });
+
+  it('control requests without content-type application/json (what a page can send) are refused with 415', async () => {
+    const before = sandbox.now();
+    for (const headers of [
+      {},
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    ]) {
+      const res = await direct('/_sandbox/clock', { method: 'POST', headers, body: '{"advanceMs":86400000}' });
+      expect(res.status).toBe(415);
+    }
+    expect(sandbox.now() - before).toBeLessThan(60_000); // the clock did not move
+    const ok = await direct('/_sandbox/clock', { method: 'POST', headers: json, body: '{"advanceMs":0}' });
+    expect(ok.status).toBe(200);
+  });
+});
