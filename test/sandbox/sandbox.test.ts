@@ -218,11 +218,12 @@ describe('the sandbox refuses what would crash it or let a web page drive it', (
 
   it('control requests without content-type application/json (what a page can send) are refused with 415', async () => {
     const before = sandbox.now();
-    for (const headers of [
+    const pageCanSend: Record<string, string>[] = [
       {},
       { 'content-type': 'text/plain' },
       { 'content-type': 'application/x-www-form-urlencoded' },
-    ]) {
+    ];
+    for (const headers of pageCanSend) {
       const res = await direct('/_sandbox/clock', { method: 'POST', headers, body: '{"advanceMs":86400000}' });
       expect(res.status).toBe(415);
     }
