@@ -16,10 +16,11 @@ import {
 import { clientPool, cliRedactor, hashSaltFromEnv } from './clients.js';
 import type { CliVendor } from './input.js';
 import { prepareItems } from './items.js';
-import { Journal, JournalBusyError, readJournal } from './journal.js';
+import { Journal, JournalBusyError, JournalFileError, type JournalState, readJournal } from './journal.js';
 import { flagsOf } from './options.js';
 import { createReporter } from './output.js';
-import { openingFile, UsageError } from './usage.js';
+import { say } from './terminal.js';
+import { journalProblem, openingFile, UsageError } from './usage.js';
 
 /** Dry run: the SDK builds every request as usual; a fetch that records and refuses stops it before the network. */
 function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string) => void): typeof fetch {
@@ -33,15 +34,53 @@ function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string
 /** The salt for --hash-ids: the flag, or PRIVACY_DELETIONS_HASH_SALT (or the file PRIVACY_DELETIONS_HASH_SALT_FILE). */
 const hashSalt = (o: Record<string, unknown>) => (o.hashSalt as string | undefined) ?? hashSaltFromEnv();
 
-function openJournal(path: string, o: Record<string, unknown>): Promise<Journal> {
-  return openingFile('the journal', path, () => {
+async function openJournal(path: string, o: Record<string, unknown>): Promise<Journal> {
+  const journal = await openingFile('the journal', path, () => {
     try {
       return new Journal(path, o.hashIds ? hashSalt(o) : undefined);
     } catch (err) {
-      if (err instanceof JournalBusyError) throw new UsageError(`${err.message}; nothing was sent`);
+      if (err instanceof JournalBusyError || err instanceof JournalFileError)
+        throw new UsageError(`${err.message}; nothing was sent`);
       throw err;
     }
   });
+  if (journal.madePrivateFrom !== undefined)
+    say.err(
+      `note: journal ${path} could be read by others (mode ${journal.madePrivateFrom.toString(8)}); it is now owner-only (600)`,
+    );
+  return journal;
+}
+
+/**
+ * What an earlier run left in the journal, for --resume, or a UsageError (the lock released) when it cannot be
+ * trusted: a record that is not a journal record, a broken chain of digests, an end that is not the head digest the
+ * user kept (--expect-head: a journal rebuilt with a consistent chain passes every other check), or another id scheme.
+ */
+async function readForResume(journal: Journal, path: string, o: Record<string, unknown>): Promise<JournalState> {
+  let state: JournalState;
+  try {
+    state = await journalProblem(path, () => readJournal(path));
+  } catch (err) {
+    journal.close();
+    throw err instanceof UsageError ? new UsageError(`--resume: ${err.message} (nothing was sent)`) : err;
+  }
+  const { brokenAtLine, head } = state.integrity;
+  const expected = (o.expectHead as string | undefined)?.trim().toLowerCase();
+  const conflict =
+    brokenAtLine !== undefined
+      ? `--resume: journal ${path} was altered at line ${brokenAtLine} (its chain of record digests breaks there), so it cannot say what was sent; restore it, or start a new journal`
+      : expected !== undefined && expected !== head
+        ? `--resume: journal ${path} ends with digest ${head}, not the ${expected} given with --expect-head: records at its end were changed, removed or added (or the journal was rebuilt), so it cannot say what was sent`
+        : journal.resumeConflict(state);
+  if (conflict) {
+    journal.close();
+    throw new UsageError(`${conflict} (nothing was sent)`);
+  }
+  if (expected === undefined)
+    say.err(
+      'note: --resume trusts this journal as it is; --expect-head <digest the last run printed> also checks that it was not rebuilt',
+    );
+  return state;
 }
 
 export async function cancelCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
@@ -53,6 +92,9 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     );
   }
   if (o.resume && !o.journal) throw new UsageError('--resume needs --journal <path>');
+  if (o.expectHead !== undefined && !o.resume) throw new UsageError('--expect-head checks a journal for --resume');
+  if (o.expectHead !== undefined && !/^[0-9a-f]{32}$/i.test(String(o.expectHead).trim()))
+    throw new UsageError('--expect-head takes the 32-hex-digit head digest a run printed');
 
   const prepared = await prepareItems(ids, o);
   if (typeof prepared === 'number') return prepared;
@@ -80,16 +122,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   }
 
   const journal = o.journal ? await openJournal(o.journal as string, o) : undefined;
-  const resume = o.resume ? await readJournal(o.journal as string) : undefined;
-  const brokenAt = resume?.integrity.brokenAtLine;
-  const conflict =
-    brokenAt !== undefined
-      ? `--resume: journal ${o.journal} was altered at line ${brokenAt} (its chain of record digests breaks there), so it cannot say what was sent; restore it, or start a new journal`
-      : resume && journal?.resumeConflict(resume);
-  if (conflict) {
-    journal?.close();
-    throw new UsageError(`${conflict} (nothing was sent)`);
-  }
+  const resume = o.resume && journal ? await readForResume(journal, o.journal as string, o) : undefined;
   const runId = randomUUID();
   journal?.writeRun('run-start', {
     runId,
@@ -149,7 +182,10 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
           : {}),
       });
       // The chain shows edits inside the journal; only a digest kept elsewhere shows a changed or cut-off end.
-      if (journal) process.stderr.write(`journal ${o.journal} head ${journal.head} (report --expect-head checks it)\n`);
+      if (journal)
+        process.stderr.write(
+          `journal ${o.journal} head ${journal.head} (keep it: report --expect-head and cancel --resume --expect-head check it)\n`,
+        );
     } finally {
       journal?.close(); // releases the lock even when the journal could not take the run-end record
     }

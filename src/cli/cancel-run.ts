@@ -24,6 +24,8 @@ export interface Receipt {
   verifiedStatus?: string | undefined;
   detail: string;
   error?: string | undefined;
+  /** An accepted cancel whose confirming status read failed (outcome `unconfirmed`): that read's error class. */
+  verifyError?: string | undefined;
   /** The outcome comes from the journal of an earlier run (--resume). */
   resumed?: boolean;
   /** Nothing was sent for this request: the vendor had already refused the whole run (credentials, quota). */
@@ -95,6 +97,7 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       ...(r.httpStatus ? { httpStatus: r.httpStatus } : {}),
       ...(r.verified === undefined ? {} : { verified: r.verified }),
       ...(r.error ? { error: r.error } : {}),
+      ...(r.verifyError ? { verifyError: r.verifyError } : {}),
       ...(r.notSent ? { notSent: true } : {}),
     });
     return r;
@@ -112,6 +115,10 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       at: at(),
     });
   }
+  const noteHalt = (err: unknown) => {
+    if (haltsVendor(err) && o.halted && !o.halted.has(vendor))
+      o.halted.set(vendor, { error: err.name, line: item.line, requestId });
+  };
   let receipt: Receipt;
   // Accepted in an earlier run (its verification died or did not confirm): only verify now, never re-send.
   const alreadyAccepted = o.resume?.accepted.has(`${vendor}:${key}`) ?? false;
@@ -148,20 +155,10 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
     }
     if (receipt.outcome === 'cancelled') {
       if (!o.verify) receipt.verified = 'skipped';
-      else {
-        // The statuses that confirm a cancel are the ones that, after a refusal, mean it was already cancelled.
-        const { status, state } = await o.clients.readStatus(vendor, requestId);
-        receipt.verifiedStatus = status;
-        receipt.verified = state === 'already_cancelled';
-        if (!receipt.verified) {
-          receipt.outcome = 'unconfirmed';
-          receipt.detail = `the vendor accepted the cancel, but a status read shows ${status}, not ${STATUS_RULES[vendor].alreadyCancelled[0]}`;
-        } else receipt.vendorStatus = status;
-      }
+      else await verify(receipt, o, noteHalt);
     }
   } catch (err) {
-    if (haltsVendor(err) && o.halted && !o.halted.has(vendor))
-      o.halted.set(vendor, { error: err.name, line: item.line, requestId });
+    noteHalt(err);
     receipt = {
       line: item.line,
       vendor,
@@ -172,6 +169,33 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
     };
   }
   return finish(receipt);
+}
+
+/**
+ * Re-reads the status of a cancel the vendor accepted. The statuses that confirm it are the ones that, after a
+ * refusal, mean it was already cancelled. A read that fails (401, 5xx, timeout) cannot take back the acceptance:
+ * the receipt says `unconfirmed`, keeps the cancel's own HTTP status and says why verification failed.
+ */
+async function verify(receipt: Receipt, o: RunOptions, noteHalt: (err: unknown) => void): Promise<void> {
+  const { vendor, requestId } = receipt;
+  const accepted = `the vendor accepted the cancel${receipt.httpStatus ? ` (HTTP ${receipt.httpStatus})` : ''}`;
+  try {
+    const { status, state } = await o.clients.readStatus(vendor, requestId);
+    receipt.verifiedStatus = status;
+    receipt.verified = state === 'already_cancelled';
+    if (receipt.verified) receipt.vendorStatus = status;
+    else {
+      receipt.outcome = 'unconfirmed';
+      receipt.detail = `${accepted}, but a status read shows ${status}, not ${STATUS_RULES[vendor].alreadyCancelled[0]}`;
+    }
+  } catch (err) {
+    noteHalt(err); // a 401 here will meet every later request to this vendor too
+    const failure = describeFailure(err, o.redactor);
+    receipt.outcome = 'unconfirmed';
+    receipt.verified = false;
+    receipt.verifyError = failure.error;
+    receipt.detail = `${accepted}, but the status read that would confirm it failed (${failure.error}${failure.httpStatus ? ` ${failure.httpStatus}` : ''}): ${failure.detail}`;
+  }
 }
 
 /** Cancels every item through the bulk pool (see pool.ts for how a run stops). */

@@ -41,6 +41,8 @@ export interface ConnectionFlags {
   monthlyQuota?: number;
   /** Where the monthly count of LivePerson creates is kept (env LIVEPERSON_QUOTA_LEDGER). */
   quotaLedger?: string;
+  /** Told when that count could not be updated after a create was sent (the create itself stands). */
+  onLedgerError?: (error: unknown, path: string) => void;
   /** LivePerson's cancel window, for the `cancellableUntil` estimate (default 5 days). */
   cancelWindowMs?: number;
 }
@@ -199,13 +201,18 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
     throw new UsageError(`LIVEPERSON_MONTHLY_QUOTA must be a positive integer; got ${JSON.stringify(quotaText)}`);
   const ledger = new FileQuotaLedger(flags.quotaLedger ?? env('LIVEPERSON_QUOTA_LEDGER') ?? defaultQuotaLedgerPath());
+  const { onLedgerError } = flags;
   return wrap(() =>
     createLivePersonClient({
       siteId,
       auth,
       ...(baseUrl ? { baseUrl } : {}),
       ...(domain ? { domain } : {}),
-      monthlyQuota: { ledger, ...(limit === undefined ? {} : { limit }) },
+      monthlyQuota: {
+        ledger,
+        ...(limit === undefined ? {} : { limit }),
+        ...(onLedgerError ? { onLedgerError: (error: unknown) => onLedgerError(error, ledger.path) } : {}),
+      },
       ...common(flags),
     }),
   );

@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { CsvError } from 'csv-parse';
 import { parse as parseCsvLine } from 'csv-parse/sync';
 import { InvalidInputError } from '../core/errors.js';
 import { livePersonRequestId } from '../liveperson/client.js';
 import { mixpanelTrackingId } from '../mixpanel/client.js';
+import { boundedLines, isTooLong, MAX_LINE_BYTES } from './lines.js';
 
 export type CliVendor = 'mixpanel' | 'liveperson';
 export const VENDORS: readonly CliVendor[] = ['mixpanel', 'liveperson'];
@@ -166,23 +166,33 @@ export async function* readInput(
   onBytes?: (chunk: Buffer) => void,
 ): AsyncGenerator<InputItem | InputProblem> {
   const format = /\.(jsonl|ndjson|json)$/i.test(path) ? 'jsonl' : 'csv';
-  const stream = createReadStream(path);
-  if (onBytes) stream.on('data', (chunk) => onBytes(chunk as Buffer));
-  // Checked on the first chunk, which this listener sees before readline (registered after it) splits it into lines.
   let utf16 = false;
-  stream.once('data', (chunk) => {
-    utf16 = startsUtf16(chunk as Buffer);
-  });
-  const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let first = true;
+  // Every chunk passes here before it is split into lines: the UTF-16 check sees the first, `onBytes` all of them.
+  const chunks = async function* () {
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      if (first) utf16 = startsUtf16(chunk);
+      first = false;
+      onBytes?.(chunk);
+      yield chunk;
+    }
+  };
   let line = 0;
   const csv = new CsvLayout();
-  for await (const raw of rl) {
+  for await (const raw of boundedLines(chunks())) {
     if (utf16) {
       // Excel's "Unicode Text" export: read as UTF-8, every line would fail with an unreadable message.
       yield { line: 1, message: 'the file is UTF-16 encoded; save it as UTF-8 (in Excel: "CSV UTF-8")' };
       return;
     }
     line++;
+    if (isTooLong(raw)) {
+      yield {
+        line,
+        message: `the line is longer than ${MAX_LINE_BYTES / 1024} KiB (${raw.bytes} bytes or more); a request takes one short line`,
+      };
+      continue;
+    }
     const text = raw.trim(); // also drops a UTF-8 byte-order mark
     if (text === '' || text.startsWith('#')) continue;
     try {

@@ -1,6 +1,7 @@
 /** The requests a command works on: ids given as arguments, or an input file validated whole first. */
 import { type CliVendor, checkId, type InputItem, isProblem, readInput, validateInput } from './input.js';
 import { needVendor } from './options.js';
+import { say } from './terminal.js';
 import { openingFile, UsageError } from './usage.js';
 
 export interface PreparedItems {
@@ -27,7 +28,7 @@ export async function prepareItems(ids: string[], o: Record<string, unknown>): P
       validateInput(input),
     );
     if (invalid) {
-      for (const p of problems) process.stderr.write(`${input}:${p.line}: ${p.message}\n`);
+      for (const p of problems) say.err(`${input}:${p.line}: ${p.message}`);
       if (invalid > problems.length) process.stderr.write(`… and ${invalid - problems.length} more invalid lines\n`);
       if (!o.skipInvalid) {
         process.stderr.write(`${invalid} invalid line(s); nothing was sent. Fix them or pass --skip-invalid.\n`);

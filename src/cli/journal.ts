@@ -4,20 +4,23 @@
  * Each record carries `prev`, a digest of the line before it, so an edited, inserted or removed line shows up when
  * the journal is read back (tamper-evident, not tamper-proof: whoever can write the file can rebuild the chain).
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   createReadStream,
+  fchmodSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  linkSync,
   openSync,
-  readFileSync,
   readSync,
   unlinkSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { boundedLines, isTooLong, MAX_LINE_BYTES } from './lines.js';
 
 export type JournalEvent = 'queued' | 'sent' | 'accepted' | 'final';
 /** Records that frame one run: what ran, on what input, with which settings (no secrets), and how it ended. */
@@ -35,6 +38,7 @@ export interface JournalRecord {
   httpStatus?: number;
   verified?: boolean | 'skipped';
   error?: string;
+  verifyError?: string;
   notSent?: boolean;
   /** Digest of the line before this one (CHAIN_START for the first). */
   prev?: string;
@@ -48,6 +52,19 @@ export const lineDigest = (text: string) => createHash('sha256').update(text).di
 /** Another live process holds the journal: two runs appending to one journal would send requests twice. */
 export class JournalBusyError extends Error {
   override name = 'JournalBusyError';
+}
+
+/**
+ * The path cannot be used as a journal: a symbolic link, not a regular file, a file that is not a journal, or one
+ * that others can read and that this user cannot make private. Nothing was written to it.
+ */
+export class JournalFileError extends Error {
+  override name = 'JournalFileError';
+}
+
+/** A journal record that is not what this tool writes (a hand edit, another program): named by file and line. */
+export class JournalFormatError extends Error {
+  override name = 'JournalFormatError';
 }
 
 /** The journal could not take a record (disk full, I/O error): the run must stop, since it could no longer prove what it sent. */
@@ -72,30 +89,155 @@ const isAlive = (pid: number) => {
   }
 };
 
+/** The pid a lock file holds (NaN when it holds no number), or undefined when the file is gone. */
+function lockHolder(lockPath: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(lockPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new JournalFileError(`lock file ${lockPath} is a symbolic link; remove it`);
+    throw err;
+  }
+  try {
+    const buf = Buffer.alloc(32);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.subarray(0, n).toString('utf8').trim();
+    return /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 /**
- * Takes `<journal>.lock` (created exclusively, holding our pid). A lock left by a dead process (a run killed with
- * SIGKILL) is taken over; one held by a live process refuses the run.
+ * Takes `<journal>.lock` atomically: our pid is written to a file of our own first, which is then hard-linked to
+ * the lock name. link() fails if the name exists, so the lock file never exists without a pid in it, and only one
+ * process can create it. A lock whose process is gone (a run killed with SIGKILL) is taken over under a second
+ * link-made guard (`.lock.takeover`), so two runs that find the same stale lock cannot both replace it: the one
+ * holding the guard checks the lock again, removes it only if it is still stale, and links its own; the other
+ * finds a live holder when it looks again and is refused. A live holder refuses the run.
  */
 function lock(path: string): string {
   const lockPath = `${path}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return lockPath;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder = Number.NaN;
+  const mine = `${lockPath}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  writeFileSync(mine, String(process.pid), { mode: 0o600, flag: 'wx' });
+  const busy = (holder: number) =>
+    new JournalBusyError(`journal ${path} is in use by process ${holder} (lock file ${lockPath})`);
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
       try {
-        holder = Number(readFileSync(lockPath, 'utf8').trim());
-      } catch {}
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder))
-        throw new JournalBusyError(`journal ${path} is in use by process ${holder} (lock file ${lockPath})`);
-      unlinkSync(lockPath); // stale: its process is gone
+        linkSync(mine, lockPath);
+        return lockPath;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = lockHolder(lockPath);
+      if (holder === undefined) continue; // released meanwhile: try again
+      if (holder !== process.pid && Number.isInteger(holder) && isAlive(holder)) throw busy(holder);
+      if (takeOver(lockPath, mine)) return lockPath;
+      pause(2); // another run is taking it over: look again
     }
+    throw new JournalBusyError(`journal ${path}: could not take ${lockPath}`);
+  } finally {
+    unlinkSync(mine);
   }
-  throw new JournalBusyError(`journal ${path}: could not take ${lockPath}`);
+}
+
+/** Replaces a stale lock with ours while holding the takeover guard; false when the guard or the lock was taken. */
+function takeOver(lockPath: string, mine: string): boolean {
+  const guard = `${lockPath}.takeover`;
+  try {
+    linkSync(mine, guard);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A guard whose process is gone was left by a run killed in the microseconds of a takeover.
+    const holder = lockHolder(guard);
+    if (holder !== undefined && !(Number.isInteger(holder) && isAlive(holder))) unlinkQuietly(guard);
+    return false;
+  }
+  try {
+    // Checked again under the guard: only a takeover removes a lock that exists, and only the guard holder takes over.
+    const holder = lockHolder(lockPath);
+    if (holder !== undefined) {
+      if (holder !== process.pid && Number.isInteger(holder) && isAlive(holder)) return false;
+      unlinkSync(lockPath);
+    }
+    try {
+      linkSync(mine, lockPath);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false; // a fresh run took it first
+      throw err;
+    }
+  } finally {
+    unlinkQuietly(guard);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {}
+}
+
+const JOURNAL_OPEN_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+
+/**
+ * Opens a journal for appending, refusing what must not be written to: a symbolic link (it would append to, and cut
+ * the last line of, whatever it points at), anything but a regular file, and a file whose first line is not a
+ * journal record. A journal others can read is made owner-only (0600), or refused when this user cannot.
+ */
+function openJournalFile(path: string): { fd: number; madePrivate?: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, JOURNAL_OPEN_FLAGS, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new JournalFileError(`journal ${path} is a symbolic link; give the path of the journal itself`);
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new JournalFileError(`journal ${path} is not a regular file`);
+    if (st.size > 0) {
+      const head = Buffer.alloc(Math.min(st.size, MAX_LINE_BYTES));
+      readSync(fd, head, 0, head.length, 0);
+      const end = head.indexOf(0x0a);
+      const first = head.subarray(0, end < 0 ? head.length : end).toString('utf8');
+      if (!isFirstRecord(first))
+        throw new JournalFileError(
+          `${path} is not a journal (its first line is not a journal record); nothing was written to it. Give a new path or an existing journal`,
+        );
+    }
+    let madePrivate: number | undefined;
+    if ((st.mode & 0o077) !== 0) {
+      try {
+        fchmodSync(fd, 0o600);
+        madePrivate = st.mode & 0o777;
+      } catch {
+        throw new JournalFileError(
+          `journal ${path} can be read by others (mode ${(st.mode & 0o777).toString(8)}) and this user cannot make it owner-only; it names deletion requests`,
+        );
+      }
+    }
+    return madePrivate === undefined ? { fd } : { fd, madePrivate };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** Whether a line is the first record of a journal: a JSON record that starts the chain. */
+function isFirstRecord(text: string): boolean {
+  try {
+    const r = JSON.parse(text) as Record<string, unknown> | null;
+    return recordProblem(r) === undefined && (r as Record<string, unknown>).prev === CHAIN_START;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -132,17 +274,27 @@ export class Journal {
    */
   readonly idScheme: string;
 
+  /** Set when an existing journal others could read was made owner-only: its mode before. */
+  readonly madePrivateFrom: number | undefined;
+
   constructor(path: string, salt?: string) {
     this.#path = path;
     this.#lockPath = lock(path);
     try {
       // Owner-only: the journal names deletion requests (unless --hash-ids), which is personal-data metadata.
-      this.#fd = openSync(path, 'a+', 0o600);
+      const opened = openJournalFile(path);
+      this.#fd = opened.fd;
+      this.madePrivateFrom = opened.madePrivate;
     } catch (err) {
       unlinkSync(this.#lockPath); // a journal that cannot be opened must not stay locked
       throw err;
     }
-    this.#lastDigest = settleTail(this.#fd, path);
+    try {
+      this.#lastDigest = settleTail(this.#fd, path);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
     this.#salt = salt;
     this.idScheme = salt
       ? `hmac-sha256:${createHmac('sha256', salt).update('privacy-deletions id scheme').digest('hex').slice(0, 12)}`
@@ -231,9 +383,27 @@ export interface JournalState {
   integrity: { records: number; head: string; brokenAtLine?: number };
 }
 
+const EVENTS = new Set(['queued', 'sent', 'accepted', 'final', 'run-start', 'run-end']);
+const isString = (v: unknown) => typeof v === 'string' && v !== '';
+
+/** What is wrong with a parsed journal line, or undefined when it is a record this tool writes. */
+function recordProblem(r: unknown): string | undefined {
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return 'not a journal record (expected a JSON object)';
+  const o = r as Record<string, unknown>;
+  if (!EVENTS.has(o.event as string)) return `unknown event ${JSON.stringify(o.event)}`;
+  if (!isString(o.at) || Number.isNaN(Date.parse(o.at as string))) return '"at" is not a time';
+  if (typeof o.prev !== 'string' || !/^[0-9a-f]{32}$/.test(o.prev)) return '"prev" is not a record digest';
+  if (o.event === 'run-start' || o.event === 'run-end') return isString(o.runId) ? undefined : '"runId" is missing';
+  if (!isString(o.vendor) || !isString(o.id)) return '"vendor" or "id" is missing';
+  if (o.line !== undefined && !Number.isSafeInteger(o.line)) return '"line" is not a line number';
+  if (o.event === 'final' && !isString(o.outcome)) return 'a final record without an outcome';
+  return undefined;
+}
+
 /**
- * Reads a journal (streamed). A torn last line (a crash mid-write) is ignored; a bad line anywhere else is an error
- * naming it.
+ * Reads a journal (streamed, lines capped at 64 KiB). A torn last line (a crash mid-write) is ignored; a line that
+ * is not valid JSON anywhere else, or any record that is not what this tool writes, is a JournalFormatError naming
+ * the file and line.
  */
 export async function readJournal(path: string): Promise<JournalState> {
   const state: JournalState = {
@@ -243,24 +413,26 @@ export async function readJournal(path: string): Promise<JournalState> {
     runs: new Map(),
     integrity: { records: 0, head: CHAIN_START },
   };
-  const rl = createInterface({
-    input: createReadStream(path, { encoding: 'utf8' }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  const bad = (line: number, what: string) => new JournalFormatError(`journal ${path} line ${line}: ${what}`);
+  const stream = createReadStream(path);
   let lineNo = 0;
   let torn: number | undefined;
   let expectedPrev = CHAIN_START;
-  for await (const text of rl) {
+  for await (const text of boundedLines(stream as AsyncIterable<Buffer>)) {
     lineNo++;
+    if (isTooLong(text)) throw bad(lineNo, `longer than ${MAX_LINE_BYTES / 1024} KiB; not a journal record`);
     if (!text.trim()) continue;
-    if (torn !== undefined) throw new Error(`journal ${path} line ${torn} is not valid JSON`);
-    let r: Omit<JournalRecord, 'event'> & { event: JournalEvent | RunEvent; runId?: string };
+    if (torn !== undefined) throw bad(torn, 'not valid JSON');
+    let parsed: unknown;
     try {
-      r = JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       torn = lineNo; // fine if it is the last line: a write cut short by a crash
       continue;
     }
+    const problem = recordProblem(parsed);
+    if (problem) throw bad(lineNo, problem);
+    const r = parsed as Omit<JournalRecord, 'event'> & { event: JournalEvent | RunEvent; runId?: string };
     state.integrity.records++;
     if (r.prev !== expectedPrev) state.integrity.brokenAtLine ??= lineNo;
     expectedPrev = lineDigest(text);

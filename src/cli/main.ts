@@ -12,6 +12,7 @@ import { clientPool, cliRedactor } from './clients.js';
 import { connectionOptions, flagsOf, needVendor, nonNegativeInt, positiveInt } from './options.js';
 import { reportCommand } from './report-command.js';
 import { statusCommand } from './status-command.js';
+import { say } from './terminal.js';
 import { UsageError } from './usage.js';
 
 async function confirm(question: string): Promise<boolean> {
@@ -44,6 +45,10 @@ export function buildProgram(): Command {
     .option(
       '--resume',
       'with --journal: skip requests the vendor already decided; retry failed ones, re-verify accepted ones',
+    )
+    .option(
+      '--expect-head <digest>',
+      'with --resume: the head digest the last run printed; refuses a journal whose end differs (or was rebuilt)',
     )
     .option('--hash-ids', 'write salted hashes instead of request ids to the journal')
     .option(
@@ -100,6 +105,7 @@ export function buildProgram(): Command {
     .action(async (o: Record<string, unknown>) => {
       if (o.vendor && o.vendor !== 'liveperson')
         throw new UsageError('list is available for LivePerson only (Mixpanel has no list method)');
+      const redactor = cliRedactor();
       const list = await clientPool(flagsOf(o))
         .liveperson()
         .listDeletionRequests({
@@ -108,11 +114,8 @@ export function buildProgram(): Command {
           ...(o.to ? { toDate: o.to as string } : {}),
         });
       for (const r of list) {
-        process.stdout.write(
-          o.json
-            ? `${JSON.stringify(r)}\n`
-            : `${r.request_id} ${r.status ?? (r.is_canceled ? 'CANCELED' : '-')} ${r.request_time ?? ''}\n`,
-        );
+        if (o.json) process.stdout.write(`${JSON.stringify(redactor.value(r))}\n`);
+        else say.out(`${r.request_id} ${r.status ?? (r.is_canceled ? 'CANCELED' : '-')} ${r.request_time ?? ''}`);
       }
     });
 
@@ -140,10 +143,16 @@ export function buildProgram(): Command {
         if (!(await confirm(`Create a ${vendor} deletion request for ${ids.length} id(s)?`)))
           throw new UsageError('not confirmed; nothing was sent');
       }
+      // A count that cannot be saved after LivePerson created the request must not hide the request: its id is
+      // printed all the same (a retry would create a duplicate), with a warning and exit 3.
+      let ledgerFailure: { error: unknown; path: string } | undefined;
       const clients = clientPool({
         ...flagsOf(o),
         monthlyQuota: o.monthlyQuota as number | undefined,
         quotaLedger: o.quotaLedger as string | undefined,
+        onLedgerError: (error, path) => {
+          ledgerFailure ??= { error, path };
+        },
       });
       if (vendor === 'mixpanel') {
         // Ids that already have a running deletion task are left out and named, the rest are scheduled.
@@ -155,18 +164,32 @@ export function buildProgram(): Command {
         const { alreadyScheduled } = created;
         process.stdout.write(`${JSON.stringify({ vendor, requestId: created.taskId, alreadyScheduled })}\n`);
         if (alreadyScheduled)
-          process.stderr.write(
-            `${alreadyScheduled.distinctIds.length} id(s) already had a running deletion task (${alreadyScheduled.taskIds.join(', ')}); the other ${ids.length - alreadyScheduled.distinctIds.length} were scheduled\n`,
+          say.err(
+            `${alreadyScheduled.distinctIds.length} id(s) already had a running deletion task (${alreadyScheduled.taskIds.join(', ')}); the other ${ids.length - alreadyScheduled.distinctIds.length} were scheduled`,
           );
         return;
       }
       const liveperson = clients.liveperson();
       const created = await liveperson.createDeletionRequest({ [o.type as 'consumer']: ids } as { consumer: string[] });
-      process.stdout.write(`${JSON.stringify({ vendor, requestId: String(created.request_id) })}\n`);
+      const requestId = String(created.request_id);
+      if (ledgerFailure) {
+        const { error, path } = ledgerFailure;
+        const why = (error as NodeJS.ErrnoException)?.code ?? (error as Error)?.message ?? String(error);
+        process.stdout.write(
+          `${JSON.stringify({ vendor, requestId, warning: { quotaLedger: path, error: why, counted: false } })}\n`,
+        );
+        say.err(
+          `warning: LivePerson created request ${requestId}, but the local count of creates in ${path} could not be ` +
+            `updated (${why}); this create is not counted there. Do not repeat the create; free space or fix the file.`,
+        );
+        process.exitCode = 3;
+        return;
+      }
+      process.stdout.write(`${JSON.stringify({ vendor, requestId })}\n`);
       const quota = liveperson.quotaUsage();
       if (quota)
-        process.stderr.write(
-          `LivePerson creates in ${quota.month} (local count): ${quota.used} of ${quota.limit}, ${quota.remaining} left\n`,
+        say.err(
+          `LivePerson creates in ${quota.month} (local count): ${quota.used} of ${quota.limit}, ${quota.remaining} left`,
         );
     });
 
@@ -194,7 +217,7 @@ export function buildProgram(): Command {
       });
       process.stdout.write(
         `sandbox listening on ${sb.url}\n  Mixpanel base URL:   ${sb.url}/mixpanel\n  LivePerson base URL: ${sb.url}/liveperson\n` +
-          `  control: POST ${sb.url}/_sandbox/clock {"advanceMs":…}, POST ${sb.url}/_sandbox/seed {"vendor","count","ageMs"}\n`,
+          `  control (content-type: application/json): POST ${sb.url}/_sandbox/clock {"advanceMs":…}, POST ${sb.url}/_sandbox/seed {"vendor","count","ageMs"}\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => sb.close().then(resolve);
@@ -217,12 +240,10 @@ export async function main(argv = process.argv): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${redactor.string(err.message)}\n`);
+      say.err(`error: ${redactor.string(err.message)}`);
       return 2;
     }
-    process.stderr.write(
-      `error: ${redactor.string(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}\n`,
-    );
+    say.err(`error: ${redactor.string(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}`);
     return 1;
   }
 }

@@ -1,5 +1,6 @@
 /** Flags shared by the commands that talk to vendors, and the small parsers they use. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { MAX_TIMEOUT_MS } from '../core/guards.js';
 import type { ConnectionFlags } from './clients.js';
 import { type CliVendor, VENDORS } from './input.js';
 import { UsageError } from './usage.js';
@@ -7,6 +8,13 @@ import { UsageError } from './usage.js';
 export const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+/** A deadline in ms that a timer can hold (up to 2^31 - 1, about 24.8 days): a longer one would fire at once. */
+const timeoutMs = (v: string) => {
+  const n = positiveInt('--timeout')(v);
+  if (n > MAX_TIMEOUT_MS)
+    throw new InvalidArgumentError(`--timeout must be at most ${MAX_TIMEOUT_MS} ms (about 24.8 days)`);
   return n;
 };
 export const nonNegativeInt = (name: string) => (v: string) => {
@@ -27,7 +35,7 @@ export function connectionOptions(cmd: Command): Command {
     .option('--mixpanel-base-url <url>', 'override the Mixpanel API base URL (env MIXPANEL_BASE_URL)')
     .option('--liveperson-base-url <url>', 'override the LivePerson API base URL (env LIVEPERSON_BASE_URL)')
     .option('--rate-limit <n>', 'Mixpanel requests per second per project token', positiveInt('--rate-limit'), 1)
-    .option('--timeout <ms>', 'deadline per HTTP attempt in ms', positiveInt('--timeout'), 30_000)
+    .option('--timeout <ms>', 'deadline per HTTP attempt in ms', timeoutMs, 30_000)
     .option('--retries <n>', 'retries per request', nonNegativeInt('--retries'), 2);
 }
 

@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { PrivacyApiError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
 import type { Receipt } from './cancel-run.js';
+import { printable } from './terminal.js';
 
 /** What a receipt or status line says about a failed call: the error class, its HTTP status, its redacted message. */
 export function describeFailure(
@@ -27,8 +28,11 @@ const COLUMNS: [string, number, (r: Receipt) => string][] = [
   ['DETAIL', 0, (r) => (r.resumed ? `(resumed) ${r.detail}` : r.detail)],
 ];
 
-const cell = (text: string, width: number) =>
-  width === 0 ? text : text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+/** A table cell: vendor text made printable first, so an escape sequence can neither act nor skew the columns. */
+const cell = (raw: string, width: number) => {
+  const text = printable(raw);
+  return width === 0 ? text : text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+};
 
 export interface Reporter {
   receipt(r: Receipt): void;

@@ -8,7 +8,8 @@ import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from './cancel-ru
 import type { CliVendor } from './input.js';
 import { type JournalRecord, type JournalRun, readJournal } from './journal.js';
 import { createReporter } from './output.js';
-import { openingFile } from './usage.js';
+import { say } from './terminal.js';
+import { journalProblem } from './usage.js';
 
 const asReceipt = (r: JournalRecord): Receipt => ({
   line: r.line,
@@ -36,7 +37,7 @@ function describeRun(id: string, run: JournalRun): string {
 
 export async function reportCommand(o: Record<string, unknown>): Promise<number> {
   const path = o.journal as string;
-  const state = await openingFile('the journal', path, () => readJournal(path));
+  const state = await journalProblem(path, () => readJournal(path));
   const settled = [...state.final].filter(([key]) => !state.inDoubt.has(key)).map(([, r]) => r);
   const totals: Record<string, number> = {};
   for (const r of settled) totals[r.outcome ?? 'unknown'] = (totals[r.outcome ?? 'unknown'] ?? 0) + 1;
@@ -68,7 +69,7 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
     );
     return ok ? 0 : 1;
   }
-  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const out = say.out;
   out(`journal ${path}`);
   out(
     brokenAtLine !== undefined

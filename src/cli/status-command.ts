@@ -6,6 +6,7 @@ import { prepareItems } from './items.js';
 import { flagsOf } from './options.js';
 import { describeFailure } from './output.js';
 import { runPool } from './pool.js';
+import { printable } from './terminal.js';
 
 /**
  * `privacy-deletions status`: reads each request's current vendor status. A request whose read fails is reported on
@@ -26,7 +27,7 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
   const print = (seq: number, text: string) => {
     done.set(seq, text);
     for (let next = done.get(printed); next !== undefined; next = done.get(printed)) {
-      process.stdout.write(next);
+      process.stdout.write(o.json ? next : printable(next));
       done.delete(printed++);
     }
   };
@@ -62,7 +63,7 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
     print(
       seq,
       o.json
-        ? `${JSON.stringify({ ...at, vendor, requestId, status, state, ...until, result: record })}\n`
+        ? `${JSON.stringify({ ...at, vendor, requestId, status, state, ...until, result: redactor.value(record) })}\n`
         : `${vendor} ${requestId} ${status} ${STATE_WORDS[state]}${cancellableUntil ? ` until about ${cancellableUntil} (${timeLeft(cancellableUntil)})` : ''}\n`,
     );
   });

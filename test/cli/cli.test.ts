@@ -4,11 +4,23 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHAIN_START, lineDigest } from '../../src/cli/journal.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
+import { scriptedServer, sendJson } from '../helpers/http-server.js';
 import { type SandboxBehindPrism, startSandboxBehindPrism } from '../helpers/sandbox-behind-prism.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -123,6 +135,8 @@ const expectNoSecrets = (...texts: string[]) => {
       expect(t).not.toContain(v);
 };
 const FAST = ['--rate-limit', '2000', '--concurrency', '16'];
+/** The head digest a run printed at its end. */
+const headOf = (stderr: string) => /journal .* head ([0-9a-f]{32}) \(keep it/.exec(stderr)?.[1] ?? '';
 
 describe('privacy-deletions CLI', () => {
   it('--version, --help, and a bad flag value named in one line', async () => {
@@ -669,7 +683,7 @@ describe('privacy-deletions CLI', () => {
     const { input, journal } = mixpanelInput('chained', ids);
     const run = await cli(['cancel', '--input', input, '--journal', journal, ...FAST]);
     expect(run.code).toBe(0);
-    const head = /journal .* head ([0-9a-f]{32}) \(report --expect-head checks it\)/.exec(run.stderr)?.[1] ?? '';
+    const head = headOf(run.stderr);
     expect(head).toMatch(/^[0-9a-f]{32}$/);
     const good = await cli(['report', '--journal', journal, '--expect-head', head]);
     expect(good.code).toBe(0);
@@ -790,4 +804,247 @@ describe('privacy-deletions CLI', () => {
     const resumed = jsonLines(last.stdout).filter((x) => x.resumed === true);
     expect(resumed).toHaveLength(beforeLast.length);
   }, 120_000);
+});
+
+/** `create` of one LivePerson consumer deletion, counted in the quota ledger `ledger`. */
+const createWithLedger = (subject: string, ledger: string) => [
+  'create',
+  '--vendor',
+  'liveperson',
+  '--type',
+  'consumer',
+  '--ids',
+  subject,
+  '--yes',
+  '--quota-ledger',
+  ledger,
+];
+
+describe('hardening: outcomes told truthfully, files that cannot be turned against the user', () => {
+  it("an accepted cancel whose verification read meets a revoked token is unconfirmed, with the cancel's 204", async () => {
+    const [id] = sandbox.seed('mixpanel', 1) as [string];
+    const oauth = 'cli-oauth-revoked-9a8b7c';
+    // the verification read waits for the 1 req/s limiter; the token is revoked as soon as the DELETE arrives
+    const deleteLine = `DELETE /mixpanel/data-deletions/v3.0/${id}`;
+    const journal = join(dir, 'unconfirmed.jsonl');
+    const run = await cli(['cancel', '--vendor', 'mixpanel', id, '--json', '--journal', journal, '--rate-limit', '1'], {
+      env: { MIXPANEL_OAUTH_TOKEN: oauth },
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (!sandbox.log.includes(deleteLine)) return;
+          clearInterval(timer);
+          sandbox.revoke(oauth);
+        }, 2);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+    expect(run.code).toBe(1);
+    const [receipt] = jsonLines(run.stdout);
+    expect(receipt).toMatchObject({
+      outcome: 'unconfirmed',
+      httpStatus: 204,
+      verified: false,
+      verifyError: 'AuthenticationError',
+    });
+    expect(receipt?.detail).toMatch(
+      /^the vendor accepted the cancel \(HTTP 204\), but the status read that would confirm it failed \(AuthenticationError 401\)/,
+    );
+    const records = jsonLines(readFileSync(journal, 'utf8'));
+    expect(records.find((r) => r.event === 'accepted')).toMatchObject({ id, httpStatus: 204 });
+    expect(records.find((r) => r.event === 'final')).toMatchObject({
+      outcome: 'unconfirmed',
+      verifyError: 'AuthenticationError',
+    });
+    const status = await cli(['status', '--vendor', 'mixpanel', id, '--json']);
+    expect(jsonLines(status.stdout)[0]).toMatchObject({ status: 'REVOKED' });
+    expect(run.stderr).not.toContain(oauth);
+  });
+
+  it('create: the new LivePerson id reaches stdout even when the quota ledger cannot be written (exit 3, no temp file)', async () => {
+    const ledgerDir = join(dir, 'full-disk-ledger');
+    mkdirSync(ledgerDir);
+    const ledger = join(ledgerDir, 'quota.json');
+    // an existing ledger of ~2 KiB, rewritten on every create: under a 1 KiB file-size limit the rewrite fails midway
+    const others = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`site${i}:2026-01`, i]));
+    writeFileSync(ledger, JSON.stringify(others));
+    const run = await cli(createWithLedger('jane@example.com', ledger), { fileSizeLimitKiB: 1 });
+    expect(run.code).toBe(3);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({
+      vendor: 'liveperson',
+      warning: { quotaLedger: ledger, error: 'EFBIG', counted: false },
+    });
+    expect(out.requestId).toMatch(/^\d+$/);
+    expect(run.stderr).toMatch(new RegExp(`LivePerson created request ${out.requestId}, but the local count`));
+    expect(readdirSync(ledgerDir)).toEqual(['quota.json']); // no temp file left behind
+    expect(JSON.parse(readFileSync(ledger, 'utf8'))).toEqual(others); // the old count is intact
+  });
+
+  it('a corrupt quota ledger is a usage error naming the file and line; nothing is sent', async () => {
+    for (const [value, said] of [
+      ['"100"', 'is "100"'],
+      ['1e400', 'is a number too large to hold'],
+      ['-100000', 'is -100000'],
+    ] as const) {
+      const ledger = join(dir, `corrupt-ledger-${value.length}-${said.length}.json`);
+      const month = new Date().toISOString().slice(0, 7);
+      writeFileSync(ledger, `{\n  "other:2026-01": 1,\n  "92186583:${month}": ${value}\n}\n`);
+      const requests = sandbox.stats().requests;
+      const run = await cli(createWithLedger('x', ledger));
+      expect(run.code, value).toBe(2);
+      expect(run.stderr).toContain(`the LivePerson quota ledger ${ledger}:3: the count for 92186583:${month} ${said}`);
+      expect(sandbox.stats().requests).toBe(requests);
+    }
+  });
+
+  it('--journal refuses a symlink and a file that is not a journal, leaving them untouched; an open journal is made 0600', async () => {
+    const [id] = sandbox.seed('mixpanel', 1) as [string];
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'line one\nunfinished last line', { mode: 0o644 });
+    const link = join(dir, 'link.jsonl');
+    symlinkSync(victim, link);
+    const requests = sandbox.stats().requests;
+    for (const journal of [link, victim]) {
+      const run = await cli(['cancel', '--vendor', 'mixpanel', id, '--journal', journal]);
+      expect(run.code, journal).toBe(2);
+      expect(run.stderr).toMatch(/is a symbolic link|is not a journal/);
+      expect(run.stderr).toContain('nothing was sent');
+      expect(existsSync(`${journal}.lock`)).toBe(false);
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('line one\nunfinished last line');
+    expect(statSync(victim).mode & 0o777).toBe(0o644);
+    expect(sandbox.stats().requests).toBe(requests);
+
+    const journal = join(dir, 'shared.jsonl');
+    expect((await cli(['cancel', '--vendor', 'mixpanel', id, '--journal', journal])).code).toBe(0);
+    chmodSync(journal, 0o644);
+    const again = await cli(['cancel', '--vendor', 'mixpanel', id, '--journal', journal, '--resume']);
+    expect(again.stderr).toContain('could be read by others (mode 644); it is now owner-only (600)');
+    expect(statSync(journal).mode & 0o777).toBe(0o600);
+  });
+
+  it('a null line in a journal: report and --resume exit 2 naming file and line, and the lock is released', async () => {
+    const ids = sandbox.seed('mixpanel', 2);
+    const { input, journal } = mixpanelInput('null-line', ids);
+    expect((await cli(['cancel', '--input', input, '--journal', journal, ...FAST])).code).toBe(0);
+    const lines = readFileSync(journal, 'utf8').trimEnd().split('\n');
+    lines.splice(3, 0, 'null');
+    writeFileSync(journal, `${lines.join('\n')}\n`);
+    const report = await cli(['report', '--journal', journal]);
+    expect(report.code).toBe(2);
+    expect(report.stderr).toContain(`journal ${journal} line 4: not a journal record (expected a JSON object)`);
+    const requests = sandbox.stats().requests;
+    const resumed = await cli(['cancel', '--input', input, '--journal', journal, '--resume']);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain(`line 4: not a journal record`);
+    expect(existsSync(`${journal}.lock`)).toBe(false);
+    expect(sandbox.stats().requests).toBe(requests);
+  });
+
+  it('--resume --expect-head refuses a journal rebuilt with a consistent chain; without it a note says what it trusts', async () => {
+    const [done, pending] = sandbox.seed('mixpanel', 2) as [string, string];
+    const journal = join(dir, 'rebuilt.jsonl');
+    const run = await cli(['cancel', '--vendor', 'mixpanel', done, '--journal', journal]);
+    expect(run.code).toBe(0);
+    const head = headOf(run.stderr);
+    // someone swaps in the id of a request still PENDING and recomputes every digest
+    let prev = CHAIN_START;
+    const rebuilt = readFileSync(journal, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => {
+        const text = JSON.stringify({ ...JSON.parse(line.replaceAll(done, pending)), prev });
+        prev = lineDigest(text);
+        return text;
+      });
+    writeFileSync(journal, `${rebuilt.join('\n')}\n`);
+    expect((await cli(['report', '--journal', journal])).code).toBe(0); // the chain alone cannot tell
+    const requests = sandbox.stats().requests;
+    const refused = await cli([
+      'cancel',
+      '--vendor',
+      'mixpanel',
+      pending,
+      '--journal',
+      journal,
+      '--resume',
+      '--expect-head',
+      head,
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`not the ${head} given with --expect-head`);
+    expect(sandbox.stats().requests).toBe(requests);
+    const status = await cli(['status', '--vendor', 'mixpanel', pending, '--json']);
+    expect(jsonLines(status.stdout)[0]).toMatchObject({ status: 'PENDING' });
+    const trusting = await cli(['cancel', '--vendor', 'mixpanel', pending, '--journal', journal, '--resume', '--json']);
+    expect(trusting.stderr).toContain('note: --resume trusts this journal as it is; --expect-head');
+  });
+
+  it('vendor text with control characters is escaped in the table and on stderr, exact in JSON; no reflected bearer', async () => {
+    const weird = 'PENDING\u001b[2J\u001b[31mFAKE';
+    const srv = await scriptedServer((req, res) => {
+      if (req.url?.startsWith('/mixpanel/') && req.method === 'DELETE')
+        return sendJson(res, 405, { error: `no \u0007${weird}` });
+      if (req.url?.startsWith('/mixpanel/')) return sendJson(res, 200, { status: 'ok', results: { status: weird } });
+      return sendJson(res, 200, [
+        { request_id: 5, status: 'NOT_STARTED', requested_by: String(req.headers.authorization) },
+      ]);
+    });
+    const env = { MIXPANEL_BASE_URL: `${srv.url}/mixpanel`, LIVEPERSON_BASE_URL: `${srv.url}/liveperson` };
+    const text = await cli(['status', '--vendor', 'mixpanel', 't1'], { env });
+    const json = await cli(['status', '--vendor', 'mixpanel', 't1', '--json'], { env });
+    const cancel = await cli(['cancel', '--vendor', 'mixpanel', 't1', '--retries', '0'], { env });
+    for (const out of [text.stdout, text.stderr, cancel.stdout, cancel.stderr]) {
+      expect(out).not.toContain('\u001b'); // ESC: no sequence reaches the terminal
+      expect(out).not.toContain('\u0007'); // BEL
+    }
+    expect(text.stdout).toContain('PENDING\\u001b[2J\\u001b[31MFAKE'); // the SDK upper-cases status words
+    expect(cancel.stdout).toContain('\\u001b[2J');
+    expect(jsonLines(json.stdout)[0]?.status).toBe(weird.toUpperCase());
+    for (const args of [
+      ['status', '--vendor', 'liveperson', '5', '--json'],
+      ['list', '--json'],
+    ]) {
+      const run = await cli(args, { env });
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout).toContain('Bearer [REDACTED]');
+      expectNoSecrets(run.stdout, run.stderr);
+    }
+  });
+
+  it('a 1 MB line is one problem on its line (exit 2); LivePerson 01001 is request 1001 for repeats and --resume', async () => {
+    const [lp] = sandbox.seed('liveperson', 1) as [string];
+    const input = join(dir, 'long-line.csv');
+    writeFileSync(input, `liveperson,${lp}\nmixpanel,${'x'.repeat(1 << 20)}\nliveperson,0${lp}\n`);
+    const bad = await cli(['cancel', '--input', input]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${input}:2: the line is longer than 64 KiB`);
+    const journal = join(dir, 'zeros.jsonl');
+    const run = await cli(['cancel', '--input', input, '--skip-invalid', '--journal', journal, '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`${input}:3: same request as line 1`);
+    const again = await cli([
+      'cancel',
+      '--vendor',
+      'liveperson',
+      `00${lp}`,
+      '--journal',
+      journal,
+      '--resume',
+      '--json',
+    ]);
+    expect(jsonLines(again.stdout)[0]).toMatchObject({ requestId: lp, resumed: true, outcome: 'cancelled' });
+    const cancels = sandbox.log.filter(
+      (l) => l === `POST /liveperson/api/account/92186583/personal-data-deletion/${lp}/cancel`,
+    );
+    expect(cancels).toHaveLength(1);
+    const report = await cli(['report', '--journal', journal, '--json']);
+    expect(JSON.parse(report.stdout).totals).toEqual({ cancelled: 1 });
+  });
+
+  it('--timeout beyond what a timer holds is refused before anything is sent', async () => {
+    const run = await cli(['status', '--vendor', 'mixpanel', 't', '--timeout', String(2 ** 31)]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--timeout must be at most 2147483647 ms');
+  });
 });

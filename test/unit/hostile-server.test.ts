@@ -9,9 +9,7 @@ import {
   ConflictError,
   ConnectionError,
   createLivePersonClient,
-  createMixpanelClient,
   InvalidInputError,
-  type RequestLogEntry,
   ServerError,
   TimeoutError,
 } from '../../src/index.js';

@@ -1,9 +1,20 @@
 /** The CLI journal on a real file system: torn writes, bad lines, the run lock and what --resume reads back. */
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, JournalBusyError, readJournal } from '../../src/cli/journal.js';
+import { Journal, JournalBusyError, JournalFileError, JournalFormatError, readJournal } from '../../src/cli/journal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pd-journal-'));
 let n = 0;
@@ -36,11 +47,11 @@ describe('journal', () => {
 
   it('a bad line that is not the last is an error naming its line', async () => {
     const path = freshPath();
-    writeFileSync(
-      path,
-      '{"event":"sent","vendor":"mixpanel","id":"a"}\nnot json\n{"event":"sent","vendor":"x","id":"b"}\n',
-    );
-    await expect(readJournal(path)).rejects.toThrow(`journal ${path} line 2 is not valid JSON`);
+    const j = new Journal(path);
+    j.write({ event: 'sent', vendor: 'mixpanel', id: 'a' });
+    j.close();
+    appendFileSync(path, 'not json\n{"event":"sent","vendor":"x","id":"b"}\n');
+    await expect(readJournal(path)).rejects.toThrow(`journal ${path} line 2: not valid JSON`);
   });
 
   it('remembers accepted cancels and runs, and keeps the latest final per request', async () => {
@@ -107,4 +118,113 @@ describe('journal', () => {
     j.close();
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
+
+  it('a null, an array or a record without its fields is a JournalFormatError naming the line', async () => {
+    for (const bad of ['null', '[]', '42', '{"event":"final","at":"2026-12-01T00:00:00Z"}', '{"event":"nope"}']) {
+      const path = freshPath();
+      const j = new Journal(path);
+      j.write({ event: 'sent', vendor: 'mixpanel', id: 'a' });
+      j.close();
+      appendFileSync(path, `${bad}\n`);
+      const err = await readJournal(path).catch((e: unknown) => e);
+      expect(err, bad).toBeInstanceOf(JournalFormatError);
+      expect((err as Error).message).toMatch(new RegExp(`^journal ${path} line 2: `));
+    }
+  });
+});
+
+describe('journal files that must not be written to', () => {
+  const victim = (text = 'precious data, last line without newline') => {
+    const path = join(dir, `victim-${++n}.txt`);
+    writeFileSync(path, text, { mode: 0o644 });
+    return path;
+  };
+
+  it('a symlink (even to a journal) is refused; its target is left exactly as it was, lock released', () => {
+    const target = victim();
+    const link = freshPath();
+    symlinkSync(target, link);
+    expect(() => new Journal(link)).toThrow(JournalFileError);
+    expect(() => new Journal(link)).toThrow(/is a symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('precious data, last line without newline');
+    expect(statSync(target).mode & 0o777).toBe(0o644);
+    expect(existsSync(`${link}.lock`)).toBe(false);
+  });
+
+  it('an existing file that is not a journal is refused and left alone', () => {
+    for (const text of ['precious data\nmore', '{"not":"a journal"}\n', 'null\n']) {
+      const path = victim(text);
+      expect(() => new Journal(path)).toThrow(/is not a journal \(its first line is not a journal record\)/);
+      expect(readFileSync(path, 'utf8')).toBe(text);
+    }
+  });
+
+  it('a folder or a device is refused', () => {
+    const folder = join(dir, `folder-${++n}`);
+    mkdirSync(folder);
+    expect(() => new Journal(folder)).toThrow(/EISDIR|not a regular file/);
+    expect(() => new Journal('/dev/null')).toThrow(/not a regular file|EACCES|EPERM/);
+  });
+
+  it('an existing journal others can read is made owner-only', () => {
+    const path = freshPath();
+    new Journal(path).close();
+    chmodSync(path, 0o644);
+    const j = new Journal(path);
+    expect(j.madePrivateFrom).toBe(0o644);
+    j.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('the journal lock under two runs started at the same instant', () => {
+  const journalModule = resolve(import.meta.dirname, '../../dist/src/cli/journal.js');
+  /** One process: waits for `startAt`, takes the lock, holds it 150 ms; prints when it held it, or that it was refused. */
+  const contender = `
+    import { Journal } from ${JSON.stringify(journalModule)};
+    const [path, startAt] = process.argv.slice(1);
+    const now = () => performance.timeOrigin + performance.now();
+    while (now() < Number(startAt)) {}
+    let j;
+    try { j = new Journal(path); } catch (e) { console.log(JSON.stringify({ refused: e.name })); process.exit(0); }
+    const got = now();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+    const released = now();
+    j.close();
+    console.log(JSON.stringify({ got, released }));`;
+  const run = (path: string, startAt: number) =>
+    new Promise<{ got?: number; released?: number; refused?: string }>((res, rej) =>
+      execFile(process.execPath, ['--input-type=module', '-e', contender, path, String(startAt)], (err, stdout) =>
+        err ? rej(err) : res(JSON.parse(stdout)),
+      ),
+    );
+
+  it.each([
+    ['no lock before', false],
+    ['a stale lock left by a dead process', true],
+  ])(
+    'never both hold it (%s), 60 rounds',
+    async (_name, stale) => {
+      const deadPid = spawnSync('true').pid;
+      let bothProceeded = 0;
+      let refused = 0;
+      for (let batch = 0; batch < 12; batch++) {
+        await Promise.all(
+          Array.from({ length: 5 }, async () => {
+            const path = freshPath();
+            if (stale) writeFileSync(`${path}.lock`, String(deadPid));
+            const startAt = Date.now() + 400;
+            const [a, b] = await Promise.all([run(path, startAt), run(path, startAt)]);
+            if (a?.refused || b?.refused) refused++;
+            // both held it: fine only one after the other (the second started after the first let go)
+            if (a?.got && b?.got && a.got < (b.released as number) && b.got < (a.released as number)) bothProceeded++;
+            expect(existsSync(`${path}.lock`)).toBe(false);
+          }),
+        );
+      }
+      expect(bothProceeded).toBe(0);
+      expect(refused).toBeGreaterThan(45); // started together, the second nearly always finds the first holding it
+    },
+    60_000,
+  );
 });

@@ -15,7 +15,6 @@ import {
   InvalidInputError,
   MonthlyQuotaError,
   RateLimitError,
-  type RequestLogEntry,
   ServerError,
   TimeoutError,
 } from '../../src/index.js';
