@@ -256,7 +256,7 @@ function settleTail(fd: number, path: string): string {
   // (a negative offset would make lastIndexOf search from the end again)
   const start = end <= 0 ? 0 : tail.lastIndexOf(0x0a, end - 1) + 1;
   if (start === 0 && window < size)
-    throw new Error(`journal ${path} has a line longer than 64 KiB; it is not a journal`);
+    throw new JournalFileError(`journal ${path} has a line longer than 64 KiB; it is not a journal`);
   if (end < window - 1) ftruncateSync(fd, size - window + end + 1);
   return end < 0 ? CHAIN_START : lineDigest(tail.subarray(start, end).toString('utf8'));
 }

@@ -286,6 +286,7 @@ export class Transport {
             log,
           };
         }
+        if (!answered.body) return { response: answered, log }; // a 204: nothing to read or rebuild
         const { bytes, truncated } = await readCapped(answered, maxBytes);
         if (truncated) {
           const preview = `${new TextDecoder().decode(bytes.subarray(0, PREVIEW_CHARS))}… [truncated: the body is longer than ${maxBytes} bytes and was not read further]`;

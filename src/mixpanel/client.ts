@@ -193,10 +193,12 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
   async function getDeletion(trackingId: string, options?: CallOptions): Promise<MixpanelDeletion> {
     const op = ctx('getDeletion');
     const id = mixpanelTrackingId(op, trackingId);
-    const { data } = await execute<{ results?: Results }>(transport, op, options, (fetch) =>
+    const { data } = await execute<unknown>(transport, op, options, (fetch) =>
       api.GET('/data-deletions/v3.0/{tracking_id}', { params: { path: { tracking_id: id }, query: token }, fetch }),
     );
-    const r = data?.results ?? {};
+    // Every field returned is read from the redacted copy: a vendor that echoes a credential back cannot leak it.
+    const raw = redactor.value(data) as { results?: Results } | undefined;
+    const r = raw?.results ?? {};
     return {
       trackingId: str(r.tracking_id) ?? id,
       status: str(r.status)?.toUpperCase() ?? 'UNKNOWN',
@@ -204,7 +206,7 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
       requestingUser: str(r.requesting_user),
       dateRequested: str(r.date_requested),
       distinctIdCount: Array.isArray(r.distinct_ids) ? r.distinct_ids.length : undefined,
-      raw: redactor.value(data),
+      raw,
     };
   }
 
@@ -230,12 +232,13 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
 
   function taskCreated(created: Success<unknown>, op: Operation): MixpanelTaskCreated {
     // Spec: results.task_id; prose docs: results[0].tracking_id. Accept both.
-    const results = (created.data as { results?: unknown } | undefined)?.results;
+    const raw = redactor.value(created.data) as { results?: unknown } | undefined;
+    const results = raw?.results;
     const first = Array.isArray(results) ? (results[0] as Results) : (results as Results);
     const taskId = str(first?.task_id) ?? str(first?.tracking_id);
     if (!taskId)
       throw unusableResponse(transport, op, created, 'the vendor accepted the request but returned no task id');
-    return { taskId, raw: redactor.value(created.data) };
+    return { taskId, raw };
   }
 
   /** The body fields both creates share: 1–1999 distinct ids (maxDistinctIdsPerRequest) and the compliance type. */
@@ -297,16 +300,17 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
   async function getRetrieval(trackingId: string, options?: CallOptions): Promise<MixpanelRetrieval> {
     const op = ctx('getRetrieval');
     const id = mixpanelTrackingId(op, trackingId);
-    const { data } = await execute<{ results?: Results }>(transport, op, options, (fetch) =>
+    const { data } = await execute<unknown>(transport, op, options, (fetch) =>
       api.GET('/data-retrievals/v3.0/{tracking_id}', { params: { path: { tracking_id: id }, query: token }, fetch }),
     );
-    const r = data?.results ?? {};
+    const raw = redactor.value(data) as { results?: Results } | undefined;
+    const r = raw?.results ?? {};
     const link = str(r.results) ?? str(r.result);
     return {
       trackingId: id,
       status: str(r.status)?.toUpperCase() ?? 'UNKNOWN',
       downloadUrl: link ? link : undefined,
-      raw: redactor.value(data),
+      raw,
     };
   }
 

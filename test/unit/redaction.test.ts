@@ -136,6 +136,23 @@ describe('every string that leaves the SDK is redacted, and only credentials are
     expectNoSecret(JSON.stringify([one, list]));
   });
 
+  it('Mixpanel fields picked from a status body that echoes the tokens are redacted, not only raw', async () => {
+    const srv = await scriptedServer((req, res) =>
+      sendJson(res, 200, {
+        status: 'ok',
+        results: {
+          status: 'PENDING',
+          requesting_user: `${req.headers.authorization}`,
+          compliance_type: SECRETS.projectToken,
+        },
+      }),
+    );
+    const mp = createMixpanelClient({ ...SECRETS, baseUrl: srv.url, rateLimit: false });
+    const deletion = await mp.getDeletion('t');
+    expect(deletion.requestingUser).toBe('Bearer [REDACTED]');
+    expectNoSecret(JSON.stringify(deletion));
+  });
+
   it("the vendor's words survive: 'OAuth token expired or revoked' is not wiped", async () => {
     const srv = await scriptedServer((_req, res) =>
       sendJson(res, 401, { status: 'error', error: 'OAuth token expired or revoked' }),
