@@ -16,7 +16,7 @@ import {
   type Vendor,
 } from './errors.js';
 import * as guard from './guards.js';
-import { asOutgoing, type OutgoingRequest, type RequestFetch } from './openapi-client.js';
+import { asOutgoing, type OutgoingRequest, type RequestFetch, readResponse } from './openapi-client.js';
 import type { Redactor } from './redact.js';
 import {
   type CallOptions,
@@ -300,9 +300,9 @@ export class Transport {
               response: answered,
               log,
             };
-          return { response: rebuilt(answered, preview), log };
+          return { response: readResponse(answered, preview), log };
         }
-        return { response: rebuilt(answered, bytes), log };
+        return { response: readResponse(answered, bytes), log };
       } catch (err) {
         // Also a body that dripped past the deadline or was cut off mid-way: no complete response arrived.
         const where = answered ? `reading the HTTP ${answered.status} response body` : '';
@@ -409,16 +409,6 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
     at += part.byteLength;
   }
   return out;
-}
-
-/** The response as openapi-fetch will parse it, over a body already read (a 204/205 cannot carry one). */
-function rebuilt(response: Response, body: Uint8Array | string): Response {
-  const empty = response.status === 204 || response.status === 205;
-  return new Response(empty ? null : (body as BodyInit), {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
 }
 
 function describe(err: unknown): string {
