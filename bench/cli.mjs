@@ -1,7 +1,7 @@
 // CLI benchmarks against the in-process sandbox: bulk throughput at a 50 req/s vendor limit, and peak memory for
 // 100,000 input lines against 1,000, both measured in this one run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../dist/src/sandbox/server.js';
@@ -9,6 +9,8 @@ import { startSandbox } from '../dist/src/sandbox/server.js';
 const BIN = new URL('../dist/src/cli/bin.js', import.meta.url).pathname;
 const PEAK = new URL('./peak-rss.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'pd-bench-'));
+// Inputs of up to 100,000 lines and their journals: removed when the benchmark process ends.
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 function run(script, args, env) {
   return new Promise((res, rej) => {

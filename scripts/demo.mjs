@@ -2,7 +2,7 @@
 // `npm start`: starts the stateful sandbox behind `prism proxy --errors` (one per vendor spec), seeds a few deletion
 // requests through the SDK — one of each vendor already past its cancel window — and runs the real CLI to cancel them.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,4 +74,6 @@ console.log(`\nexit code ${code} (1: not every request could be cancelled — tw
 // The journal read back as the audit record of the run.
 await run(['report', '--journal', journal]);
 await sandbox.close();
+// The demo's input and journal were only for this run: leave nothing behind in the temp folder.
+for (const file of [input, journal]) rmSync(file, { force: true });
 process.exit(code === 1 || code === 0 ? 0 : code);

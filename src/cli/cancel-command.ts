@@ -24,7 +24,7 @@ import { journalProblem, openingFile, UsageError } from './usage.js';
 
 /** Dry run: the SDK builds every request as usual; a fetch that records and refuses stops it before the network. */
 function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string) => void): typeof fetch {
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+  return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     print(`${(init?.method ?? 'GET').padEnd(6)} ${redactor.url(url)}`);
     throw new Error('dry run: not sent');

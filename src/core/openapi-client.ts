@@ -25,7 +25,7 @@ export class OutgoingRequest {
   readonly url: string;
   readonly method: string;
   readonly headers: Headers;
-  readonly body: BodyInit | null | undefined;
+  readonly body: RequestInit['body'];
   constructor(url: string | URL, init: RequestInit = {}) {
     this.url = String(url);
     this.method = (init.method ?? 'GET').toUpperCase();

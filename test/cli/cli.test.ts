@@ -11,6 +11,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -42,7 +43,10 @@ beforeAll(async () => {
   env = await startSandboxBehindPrism({ mixpanelRequestsPerSecond: 100_000, recordRequests: true });
   ({ sandbox, mixpanelUrl: mpUrl, livePersonUrl: lpUrl } = env);
 }, 90_000);
-afterAll(() => env?.close());
+afterAll(async () => {
+  await env?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 interface Run {
   code: number | null;

@@ -15,7 +15,7 @@ export type PreferRule = [method: string, pathPattern: RegExp, prefer: string];
 
 export function contractFetch(rules: PreferRule[] = []) {
   const exchanges: Exchange[] = [];
-  const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const fetchImpl = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     const path = new URL(request.url).pathname;
     const rule = rules.find(([m, p]) => m === request.method && p.test(path));

@@ -10,7 +10,7 @@ export function recordingFetch(
   handler: (request: Request) => Response | Promise<Response> = () => new Response(null, { status: 204 }),
 ) {
   const requests: Request[] = [];
-  const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
+  const fetchImpl = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const request = new Request(input, init);
     requests.push(request);
     return handler(request);

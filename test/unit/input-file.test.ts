@@ -1,12 +1,13 @@
 /** The first pass over a bulk input file: problems by line, and repeated requests found exactly. */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readInput, validateInput } from '../../src/cli/input.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pd-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('validateInput', () => {
   it('finds exactly the repeated requests among 20,000 lines (bucket collisions are checked, not trusted)', async () => {

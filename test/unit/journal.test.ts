@@ -7,16 +7,18 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Journal, JournalBusyError, JournalFileError, JournalFormatError, readJournal } from '../../src/cli/journal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pd-journal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const freshPath = () => join(dir, `journal-${++n}.jsonl`);
 

@@ -8,7 +8,7 @@ describe('LivePerson domain discovery (Domain API, service rtbf)', () => {
       sendJson(res, 200, { service: 'rtbf', account: '92186583', baseURI: 'va.data-mng.liveperson.net' }),
     );
     const vendorUrls: string[] = [];
-    const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const fetchImpl = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       const request = new Request(input, init);
       if (request.url.startsWith(domainApi.url)) return fetch(request);
       vendorUrls.push(request.url);
@@ -42,7 +42,7 @@ describe('LivePerson domain discovery (Domain API, service rtbf)', () => {
       sendJson(res, a.status, a.body);
     });
     const seenVendor: string[] = [];
-    const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const fetchImpl = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
       const request = new Request(input, init);
       if (request.url.startsWith(domainApi.url)) return fetch(request);
       seenVendor.push(request.url);

@@ -1,0 +1,122 @@
+/**
+ * The package as a new user gets it: `npm pack`, installed from the tarball into an empty project, type-checked
+ * there under every common module setting with `skipLibCheck: false` and no DOM lib, then publint --strict and
+ * Are the Types Wrong (profile esm-only) on the same tarball, and the installed CLI run once.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+const work = mkdtempSync(join(tmpdir(), 'pd-tarball-'));
+const consumer = join(work, 'consumer');
+let tarball = '';
+
+/** What a user writes first: both factories, a cancel, the errors, the result types. */
+const CONSUMER_SOURCE = `
+import {
+  type CancelResult,
+  ConflictError,
+  createLivePersonClient,
+  createMixpanelClient,
+  MIXPANEL_MAX_DISTINCT_IDS,
+  PrivacyApiError,
+} from 'privacy-deletions';
+
+const mixpanel = createMixpanelClient({ projectToken: 'p', oauthToken: 'o', region: 'eu', maxResponseBytes: 65536 });
+const liveperson = createLivePersonClient({ siteId: '1', auth: { bearer: 'b' }, monthlyQuota: { limit: 100 } });
+
+export async function cancelBoth(trackingId: string, requestId: string): Promise<CancelResult[]> {
+  try {
+    return [await mixpanel.cancelDeletion(trackingId), await liveperson.cancelDeletionRequest(requestId)];
+  } catch (err) {
+    if (err instanceof ConflictError) console.log(err.conflictingDistinctIds, MIXPANEL_MAX_DISTINCT_IDS);
+    if (err instanceof PrivacyApiError) console.log(err.status, err.requestId, err.attempts);
+    throw err;
+  }
+}
+`;
+
+const SETTINGS: Record<string, Record<string, string>> = {
+  node16: { module: 'node16', moduleResolution: 'node16' },
+  nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
+  bundler: { module: 'esnext', moduleResolution: 'bundler' },
+  // a CommonJS project type-checks against the top-level "types" (at run time it needs import() or require(esm))
+  commonjs: { module: 'commonjs', moduleResolution: 'node10' },
+};
+
+beforeAll(async () => {
+  // --ignore-scripts: `prepare` would rebuild dist/ under the tests that are using it; npm test has just built it.
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: root,
+  });
+  tarball = join(work, (JSON.parse(stdout) as { filename: string }[])[0]?.filename ?? '');
+  mkdirSync(consumer);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: consumer });
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed package in an empty project', () => {
+  it('ships only what runs: dist, README, LICENSE, CHANGELOG; no source maps, specs or generated sources', async () => {
+    const installed = join(consumer, 'node_modules', 'privacy-deletions');
+    expect(readdirSync(installed).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'package.json']);
+    const files = readdirSync(join(installed, 'dist'), { recursive: true }).map(String);
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files).toContain(join('src', 'index.d.ts'));
+  });
+
+  it.each(Object.keys(SETTINGS))(
+    'type-checks under module %s with skipLibCheck false and no DOM lib',
+    async (name) => {
+      const dir = join(consumer, `check-${name}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'index.ts'), CONSUMER_SOURCE);
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            ...SETTINGS[name],
+            target: 'es2022',
+            lib: ['es2023'],
+            types: ['node'],
+            typeRoots: [join(root, 'node_modules', '@types')],
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+          },
+          files: ['index.ts'],
+        }),
+      );
+      const result = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir]).catch(
+        (err: { stdout: string }) => err,
+      );
+      expect(result.stdout).toBe('');
+    },
+    60_000,
+  );
+
+  it('publint --strict and Are the Types Wrong (esm-only) find nothing', async () => {
+    const lint = await run(bin('publint'), ['run', tarball, '--strict']);
+    expect(lint.stdout).toContain('All good!');
+    const attw = await run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json']);
+    const report = JSON.parse(attw.stdout) as { analysis: { problems: unknown[] } };
+    expect(report.analysis.problems.filter((p) => !isIgnoredCjsProblem(p))).toEqual([]);
+  }, 60_000);
+
+  it('the installed CLI runs', async () => {
+    const { stdout } = await run(join(consumer, 'node_modules', '.bin', 'privacy-deletions'), ['--version']);
+    expect(stdout.trim()).toBe('0.1.0');
+  });
+});
+
+/** esm-only ignores CommonJS resolution: attw's JSON lists those problems but the profile does not count them. */
+function isIgnoredCjsProblem(problem: unknown): boolean {
+  const p = problem as { kind?: string; resolutionKind?: string };
+  return p.resolutionKind === 'node10' || p.resolutionKind === 'node16-cjs' || p.kind === 'CJSResolvesToESM';
+}
