@@ -1,6 +1,7 @@
-// SDK overhead: N sequential Mixpanel cancels through the SDK (retries and rate limiting off), through bare
-// openapi-fetch, and through a hand-written fetch with the same URL and headers. Medians of several rounds, the
-// variants interleaved in batches of 50 within each round so machine drift hits all of them alike.
+// SDK overhead: N sequential Mixpanel cancels through the SDK (retries and rate limiting off; its default transport,
+// undici's request()), through bare openapi-fetch, and through a hand-written fetch with the same URL and headers.
+// Medians of several rounds, the variants interleaved in batches of 50 within each round so machine drift hits all
+// of them alike.
 import { fork } from 'node:child_process';
 import createClient from 'openapi-fetch';
 import { createMixpanelClient, USER_AGENT } from '../dist/src/index.js';
@@ -111,7 +112,7 @@ export function printSdkOverhead(r) {
   console.log('|---|---:|');
   for (const [k, v] of Object.entries(r.medians)) console.log(`| ${k} | ${v.toFixed(0)} |`);
   console.log(
-    `\nSDK ÷ raw fetch          = ${r.ratioRaw.toFixed(3)}  (median of per-round ratios; quartiles ${r.ratioRawIqr.map((x) => x.toFixed(3)).join('–')}; goal ≥ 0.85: ${r.ratioRaw >= 0.85 ? 'met' : 'NOT met'})`,
+    `\nSDK ÷ raw fetch          = ${r.ratioRaw.toFixed(3)}  (median of per-round ratios; quartiles ${r.ratioRawIqr.map((x) => x.toFixed(3)).join('–')}; goal ≥ 1.05: ${r.ratioRaw >= 1.05 ? 'met' : 'NOT met'})`,
   );
   console.log(`SDK ÷ bare openapi-fetch = ${r.ratioBare.toFixed(3)}  (median of per-round ratios)`);
   console.log(

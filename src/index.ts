@@ -18,10 +18,10 @@ export {
   TimeoutError,
   type Vendor,
 } from './core/errors.js';
+export type { RateLimitOptions } from './core/limiter.js';
 export type { CallOptions } from './core/request.js';
 export type {
   ClientOptions,
-  RateLimitOptions,
   RequestLogEntry,
   RequestLogger,
   RetryOptions,

@@ -72,8 +72,11 @@ class ReadResponse {
 }
 
 /** A response whose body was already read into `body`, as openapi-fetch will parse it. */
-export function readResponse(from: Response, body: Uint8Array | string): Response {
-  return new ReadResponse(from.status, from.statusText, from.headers, from.url, body) as unknown as Response;
+export function readResponse(
+  from: { status: number; statusText: string; headers: Headers },
+  body: Uint8Array | string,
+): Response {
+  return new ReadResponse(from.status, from.statusText, from.headers, '', body) as unknown as Response;
 }
 
 /** openapi-fetch types its per-call `fetch` as taking a Request; at run time it receives an OutgoingRequest. */

@@ -5,7 +5,6 @@
  * Each attempt also reads the whole body, under the same deadline and up to a size cap, and refuses redirects:
  * a body that never ends, drips past the deadline or is cut off is that attempt's failure, not the parser's.
  */
-import PQueue from 'p-queue';
 import {
   AbortedError,
   ApiStatusError,
@@ -16,6 +15,7 @@ import {
   type Vendor,
 } from './errors.js';
 import * as guard from './guards.js';
+import type { Limiter } from './limiter.js';
 import { asOutgoing, type OutgoingRequest, type RequestFetch, readResponse } from './openapi-client.js';
 import type { Redactor } from './redact.js';
 import {
@@ -26,6 +26,7 @@ import {
   requestIdOf,
   type StatusHints,
 } from './request.js';
+import { type Answer, fetchSender, type Send, undiciSend } from './send.js';
 import { USER_AGENT } from './version.js';
 
 /** What the optional `logger` hook sees for every attempt. Nothing in it is secret. */
@@ -58,13 +59,6 @@ export interface RetryOptions {
   maxRetryAfterMs?: number;
 }
 
-export interface RateLimitOptions {
-  /** Requests allowed per interval (default 1). */
-  requests: number;
-  /** Interval in ms (default 1000). */
-  intervalMs: number;
-}
-
 /** Options shared by both vendor clients. */
 export interface ClientOptions extends RetryOptions {
   /** Base URL override (tests, proxies). https only, or http to a loopback address. */
@@ -93,9 +87,9 @@ export interface TransportConfig extends ClientOptions {
   vendor: Vendor;
   redactor: Redactor;
   /** Sets credentials on an outgoing request's headers (runs per attempt, so OAuth 1.0 nonces are fresh). */
-  authorize: (request: OutgoingRequest) => void;
+  authorize: (request: OutgoingRequest) => void | Promise<void>;
   /** Shared limiter for this credential, if the vendor has a request rate limit. */
-  limiter?: PQueue | undefined;
+  limiter?: Limiter | undefined;
   /** Vendor-specific status mapping; falls back to the shared one. */
   errorForStatus?: (details: ErrorDetails & { status: number }) => PrivacyApiError | undefined;
   /** What a status most likely means at this vendor, added to its error message. */
@@ -150,24 +144,6 @@ export function backoffDelay(retry: number, baseDelayMs: number, maxDelayMs: num
   return Math.round(raw * (1 - 0.25 * random()));
 }
 
-/** A process-wide limiter per key (vendor + credential hash), so every client for one project shares it. */
-const limiters = new Map<string, PQueue>();
-export function sharedLimiter(key: string, limit: RateLimitOptions | false | undefined): PQueue | undefined {
-  if (!limit) return undefined;
-  if (!(limit.requests >= 1) || !(limit.intervalMs > 0))
-    throw new RangeError('rateLimit needs requests >= 1 and intervalMs > 0');
-  const fullKey = `${key}:${limit.requests}/${limit.intervalMs}`;
-  let limiter = limiters.get(fullKey);
-  if (!limiter) {
-    // Evenly spaced starts (one per intervalMs/requests, sliding window): never a burst that a vendor's own window,
-    // seeing arrivals shifted by network jitter, could count as too many. p-queue times with Date.now(), whose 1 ms
-    // steps let two starts come up to 1 ms closer than the spacing; the extra millisecond rules that out.
-    limiter = new PQueue({ intervalCap: 1, interval: limit.intervalMs / limit.requests + 1, strict: true });
-    limiters.set(fullKey, limiter);
-  }
-  return limiter;
-}
-
 export class Transport {
   readonly redactor: Redactor;
   readonly #config: TransportConfig;
@@ -204,6 +180,7 @@ export class Transport {
     const maxBytes = this.#maxResponseBytes;
     const nonRetryable = this.#nonRetryable;
     const redactor = this.redactor;
+    const send: Send = cfg.fetch ? fetchSender(cfg.fetch) : undiciSend;
     let attempts = 0;
     let sentUrl: string | undefined;
     let sentMethod = '';
@@ -219,7 +196,7 @@ export class Transport {
         cause: cause === undefined ? undefined : redactor.string(String(cause)),
       });
     /** A response the SDK will not use (a redirect, an over-long 2xx), as an error with its status and headers. */
-    const refuse = (response: Response, message: string, body?: string) =>
+    const refuse = (response: Answer, message: string, body?: string) =>
       new ApiStatusError(`${op.vendor} ${op.operation}: ${message}`, {
         ...op,
         ...details(),
@@ -245,7 +222,7 @@ export class Transport {
       // One deadline for sending, waiting and reading the whole body; cleared when the attempt ends.
       const timer = setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs);
       const signal = options?.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-      cfg.authorize(request);
+      await cfg.authorize(request);
       request.headers.set('user-agent', USER_AGENT);
       sentUrl = request.url;
       sentMethod = request.method;
@@ -260,21 +237,13 @@ export class Transport {
           durationMs: Math.round(performance.now() - started),
           ...extra,
         });
-      const baseFetch = cfg.fetch ?? globalThis.fetch;
-      let answered: Response | undefined;
+      let answered: Answer | undefined;
       try {
-        // Neither vendor documents a redirect; following one could leave https or send a DELETE to another origin.
-        const run = () =>
-          baseFetch(request.url, {
-            method: request.method,
-            headers: request.headers,
-            body: request.body,
-            signal,
-            redirect: 'manual',
-          });
+        const run = () => send(request, signal);
         answered = cfg.limiter ? await cfg.limiter.add(run, { signal }) : await run();
         if (answered.status >= 300 && answered.status < 400) {
-          await answered.body?.cancel().catch(() => {});
+          // Neither vendor documents a redirect; following one could leave https or send a DELETE to another origin.
+          await answered.discard();
           const location = answered.headers.get('location');
           const to = location ? `to ${redactor.url(new URL(location, request.url))}` : 'without a Location';
           return {
@@ -282,22 +251,21 @@ export class Transport {
               answered,
               `the vendor answered HTTP ${answered.status}, a redirect ${to}; redirects are not followed`,
             ),
-            response: answered,
+            response: readResponse(answered, ''),
             log,
           };
         }
-        if (!answered.body) return { response: answered, log }; // a 204: nothing to read or rebuild
         const { bytes, truncated } = await readCapped(answered, maxBytes);
         if (truncated) {
           const preview = `${new TextDecoder().decode(bytes.subarray(0, PREVIEW_CHARS))}… [truncated: the body is longer than ${maxBytes} bytes and was not read further]`;
-          if (answered.ok)
+          if (answered.status >= 200 && answered.status < 300)
             return {
               failure: refuse(
                 answered,
                 `the response body is longer than ${maxBytes} bytes (maxResponseBytes); not read further`,
                 preview,
               ),
-              response: answered,
+              response: readResponse(answered, ''),
               log,
             };
           return { response: readResponse(answered, preview), log };
@@ -375,25 +343,19 @@ export class Transport {
 
 /**
  * Reads a body up to `max` bytes. A declared Content-Length within the cap is read in one go (the HTTP parser stops
- * at it); otherwise chunk by chunk, and the stream is cancelled as soon as the cap is passed.
+ * at it); otherwise chunk by chunk, and the rest is cancelled as soon as the cap is passed.
  */
-async function readCapped(response: Response, max: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
-  if (!response.body) return { bytes: new Uint8Array(0), truncated: false };
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared <= max && !response.headers.has('content-encoding'))
-    return { bytes: new Uint8Array(await response.arrayBuffer()), truncated: false };
-  const reader = response.body.getReader();
+async function readCapped(answer: Answer, max: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (!answer.chunks) return { bytes: new Uint8Array(0), truncated: false };
+  const declared = Number(answer.headers.get('content-length') ?? Number.NaN);
+  if (declared <= max && !answer.headers.has('content-encoding'))
+    return { bytes: new Uint8Array(await answer.whole()), truncated: false };
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return { bytes: concat(chunks, max), truncated: true };
-    }
+  for await (const chunk of answer.chunks) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size > max) return { bytes: concat(chunks, max), truncated: true }; // leaving the loop cancels the rest
   }
   return { bytes: concat(chunks, size), truncated: false };
 }

@@ -3,7 +3,7 @@
  * (the signature covers method, full URL and the oauth parameters, not the JSON body).
  */
 import { createHmac } from 'node:crypto';
-import OAuth from 'oauth-1.0a';
+import type OAuth from 'oauth-1.0a';
 import * as guard from '../core/guards.js';
 import type { OutgoingRequest } from '../core/openapi-client.js';
 
@@ -22,7 +22,7 @@ export type LivePersonAuth = { bearer: string } | { oauth1: OAuth1Credentials };
 export interface Authorizer {
   scheme: 'bearer' | 'oauth1';
   secrets: string[];
-  authorize(request: OutgoingRequest): void;
+  authorize(request: OutgoingRequest): void | Promise<void>;
 }
 
 export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
@@ -43,15 +43,22 @@ export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
     const consumerSecret = guard.nonEmptySecret(ctx, 'auth.oauth1.consumerSecret', c.consumerSecret);
     const token = guard.nonEmptySecret(ctx, 'auth.oauth1.token', c.token);
     const tokenSecret = guard.nonEmptySecret(ctx, 'auth.oauth1.tokenSecret', c.tokenSecret);
-    const oauth = new OAuth({
-      consumer: { key: consumerKey, secret: consumerSecret },
-      signature_method: 'HMAC-SHA1',
-      hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
-    });
+    // The signing library is loaded only when OAuth 1.0 keys are used (the protocol is retired; most never need it).
+    let signer: Promise<OAuth> | undefined;
+    const load = () =>
+      (signer ??= import('oauth-1.0a').then(
+        ({ default: OAuthSigner }) =>
+          new OAuthSigner({
+            consumer: { key: consumerKey, secret: consumerSecret },
+            signature_method: 'HMAC-SHA1',
+            hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
+          }),
+      ));
     return {
       scheme: 'oauth1',
       secrets: [consumerKey, consumerSecret, token, tokenSecret],
-      authorize(request) {
+      async authorize(request) {
+        const oauth = await load();
         const signed = oauth.authorize(
           { url: request.url, method: request.method },
           { key: token, secret: tokenSecret },

@@ -7,10 +7,11 @@ import type { paths } from '../../generated/mixpanel.js';
 import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
 import { ConflictError } from '../core/errors.js';
 import * as guard from '../core/guards.js';
+import { type RateLimitOptions, sharedLimiter } from '../core/limiter.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
 import { type CallOptions, execute, type Operation, type Success, unusableResponse } from '../core/request.js';
-import { type ClientOptions, type RateLimitOptions, sharedLimiter, Transport } from '../core/transport.js';
+import { type ClientOptions, Transport } from '../core/transport.js';
 
 export type MixpanelRegion = 'us' | 'eu' | 'in';
 export const MIXPANEL_REGIONS: readonly MixpanelRegion[] = ['us', 'eu', 'in'];
