@@ -27,6 +27,11 @@ import {
   MIXPANEL_MAX_DISTINCT_IDS,
   PrivacyApiError,
 } from 'privacy-deletions';
+import { createLivePersonClient as livePersonOnly } from 'privacy-deletions/liveperson';
+import { createMixpanelClient as mixpanelOnly, TimeoutError } from 'privacy-deletions/mixpanel';
+
+export const smaller = [mixpanelOnly({ projectToken: 'p', oauthToken: 'o' }), livePersonOnly({ siteId: '1', auth: { bearer: 'b' } })];
+export const sameClass: boolean = new TimeoutError('t', { vendor: 'mixpanel', operation: 'x' }) instanceof PrivacyApiError;
 
 const mixpanel = createMixpanelClient({ projectToken: 'p', oauthToken: 'o', region: 'eu', maxResponseBytes: 65536 });
 const liveperson = createLivePersonClient({ siteId: '1', auth: { bearer: 'b' }, monthlyQuota: { limit: 100 } });
@@ -108,6 +113,19 @@ describe('the packed package in an empty project', () => {
     const report = JSON.parse(attw.stdout) as { analysis: { problems: unknown[] } };
     expect(report.analysis.problems.filter((p) => !isIgnoredCjsProblem(p))).toEqual([]);
   }, 60_000);
+
+  it('the subpath entries load and share the error classes with the root', async () => {
+    const script = `
+      const root = await import('privacy-deletions');
+      const mixpanel = await import('privacy-deletions/mixpanel');
+      const liveperson = await import('privacy-deletions/liveperson');
+      console.log(JSON.stringify([
+        typeof mixpanel.createMixpanelClient, typeof liveperson.createLivePersonClient,
+        'createLivePersonClient' in mixpanel, mixpanel.PrivacyApiError === root.PrivacyApiError,
+      ]));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: consumer });
+    expect(JSON.parse(stdout)).toEqual(['function', 'function', false, true]);
+  });
 
   it('the installed CLI runs', async () => {
     const { stdout } = await run(join(consumer, 'node_modules', '.bin', 'privacy-deletions'), ['--version']);
