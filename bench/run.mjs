@@ -9,3 +9,6 @@ printSdkOverhead(await sdkOverhead());
 
 const { cliMemory, cliThroughput, printCli } = await import('./cli.mjs');
 printCli(await cliThroughput(), await cliMemory());
+
+const { cliStart, printCliStart } = await import('./cli-start.mjs');
+printCliStart(cliStart());

@@ -22,8 +22,8 @@ import {
   type MixpanelRegion,
   mixpanelOAuthTokenExpiry,
 } from '../mixpanel/client.js';
-import type { CliVendor } from './input.js';
-import { defaultQuotaLedgerPath, FileQuotaLedger } from './quota-ledger.js';
+import type { CliVendor } from './options.js';
+import { defaultQuotaLedgerPath, FileQuotaLedger } from './store/quota-ledger.js';
 import { fileProblem, UsageError } from './usage.js';
 
 export interface ConnectionFlags {

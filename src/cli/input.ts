@@ -12,8 +12,9 @@ import { livePersonRequestId } from '../liveperson/client.js';
 import { mixpanelTrackingId } from '../mixpanel/client.js';
 import { boundedLines, isTooLong, MAX_LINE_BYTES } from './lines.js';
 
-export type CliVendor = 'mixpanel' | 'liveperson';
-export const VENDORS: readonly CliVendor[] = ['mixpanel', 'liveperson'];
+import { type CliVendor, VENDORS } from './options.js';
+
+export type { CliVendor } from './options.js';
 
 export interface InputItem {
   /** 1-based line in the input file; absent for ids given as arguments. */

@@ -1,8 +1,6 @@
 /** Flags shared by the commands that talk to vendors, and the small parsers they use. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { MAX_TIMEOUT_MS } from '../core/guards.js';
 import type { ConnectionFlags } from './clients.js';
-import { type CliVendor, VENDORS } from './input.js';
 import { UsageError } from './usage.js';
 
 export const positiveInt = (name: string) => (v: string) => {
@@ -10,6 +8,16 @@ export const positiveInt = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
   return n;
 };
+/** The vendors the CLI knows, by the names used in flags and input files. */
+export type CliVendor = 'mixpanel' | 'liveperson';
+export const VENDORS: readonly CliVendor[] = ['mixpanel', 'liveperson'];
+
+/**
+ * The SDK's MAX_TIMEOUT_MS (core/guards.ts), written out so that --help need not load the SDK's modules; a unit test
+ * keeps the two equal.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** A deadline in ms that a timer can hold (up to 2^31 - 1, about 24.8 days): a longer one would fire at once. */
 const timeoutMs = (v: string) => {
   const n = positiveInt('--timeout')(v);

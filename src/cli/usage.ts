@@ -1,5 +1,4 @@
 /** Usage errors: what the user asked for cannot be done as asked (exit 2, nothing sent). */
-import { JournalFormatError } from './journal.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -24,19 +23,6 @@ export function fileProblem(what: string, path: string, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   const why = code ? FILE_ERRORS[code] : undefined;
   return why ? new UsageError(`cannot open ${what} ${path}: ${why} (${code})`) : err;
-}
-
-/**
- * Reads a journal, turning what makes it unusable (a record that is not a journal record, a file that cannot be
- * opened) into a usage error naming the file and line.
- */
-export async function journalProblem<T>(path: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof JournalFormatError) throw new UsageError(err.message);
-    throw fileProblem('the journal', path, err);
-  }
 }
 
 export async function openingFile<T>(what: string, path: string, open: () => T | Promise<T>): Promise<T> {

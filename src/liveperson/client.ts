@@ -18,8 +18,11 @@ export type { LivePersonAuth, OAuth1Credentials } from './auth.js';
 export type { MonthlyQuotaOptions, QuotaLedger, QuotaUsage } from './quota.js';
 
 export const LIVEPERSON_MAX_IDS = 100;
-export const LIVEPERSON_DELETION_TYPES = ['engagement', 'conversation', 'consumer', 'ticketing'] as const;
-export type LivePersonDeletionType = (typeof LIVEPERSON_DELETION_TYPES)[number];
+
+import { LIVEPERSON_DELETION_TYPES, type LivePersonDeletionType } from './deletion-types.js';
+
+export { LIVEPERSON_DELETION_TYPES, type LivePersonDeletionType } from './deletion-types.js';
+
 const SITE_ID = /^[a-zA-Z0-9_]{1,20}$/;
 const REQUEST_ID = /^[0-9]{1,19}$/;
 

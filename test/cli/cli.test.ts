@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAIN_START, lineDigest } from '../../src/cli/journal.js';
+import { CHAIN_START, lineDigest } from '../../src/cli/store/journal.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { scriptedServer, sendJson } from '../helpers/http-server.js';
 import { type SandboxBehindPrism, startSandboxBehindPrism } from '../helpers/sandbox-behind-prism.js';

@@ -15,7 +15,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Journal, JournalBusyError, JournalFileError, JournalFormatError, readJournal } from '../../src/cli/journal.js';
+import {
+  Journal,
+  JournalBusyError,
+  JournalFileError,
+  JournalFormatError,
+  readJournal,
+} from '../../src/cli/store/journal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pd-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -180,7 +186,7 @@ describe('journal files that must not be written to', () => {
 });
 
 describe('the journal lock under two runs started at the same instant', () => {
-  const journalModule = resolve(import.meta.dirname, '../../dist/src/cli/journal.js');
+  const journalModule = resolve(import.meta.dirname, '../../dist/src/cli/store/journal.js');
   /** One process: waits for `startAt`, takes the lock, holds it 150 ms; prints when it held it, or that it was refused. */
   const contender = `
     import { Journal } from ${JSON.stringify(journalModule)};

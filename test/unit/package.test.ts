@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MAX_TIMEOUT_MS as CLI_MAX_TIMEOUT_MS } from '../../src/cli/options.js';
+import { MAX_TIMEOUT_MS } from '../../src/core/guards.js';
 import { PACKAGE_VERSION, USER_AGENT } from '../../src/index.js';
 
 describe('package metadata', () => {
@@ -13,5 +15,9 @@ describe('package metadata', () => {
     const ours = readFileSync(new URL('../../specs/mixpanel/gdpr.openapi.yaml', import.meta.url));
     const reference = new URL('../../../shared/reference/mixpanel/gdpr.openapi.yaml', import.meta.url);
     expect(ours.equals(readFileSync(reference))).toBe(true);
+  });
+
+  it("the CLI's --timeout limit (written out so --help loads no SDK module) is the SDK's", () => {
+    expect(CLI_MAX_TIMEOUT_MS).toBe(MAX_TIMEOUT_MS);
   });
 });

@@ -20,7 +20,8 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { boundedLines, isTooLong, MAX_LINE_BYTES } from './lines.js';
+import { boundedLines, isTooLong, MAX_LINE_BYTES } from '../lines.js';
+import { fileProblem, UsageError } from '../usage.js';
 
 export type JournalEvent = 'queued' | 'sent' | 'accepted' | 'final';
 /** Records that frame one run: what ran, on what input, with which settings (no secrets), and how it ended. */
@@ -452,4 +453,17 @@ export async function readJournal(path: string): Promise<JournalState> {
     if (r.event === 'accepted') state.accepted.add(k);
   }
   return state;
+}
+
+/**
+ * Reads a journal, turning what makes it unusable (a record that is not a journal record, a file that cannot be
+ * opened) into a usage error naming the file and line.
+ */
+export async function journalProblem<T>(path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof JournalFormatError) throw new UsageError(err.message);
+    throw fileProblem('the journal', path, err);
+  }
 }

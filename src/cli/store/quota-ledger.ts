@@ -7,8 +7,8 @@
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { QuotaLedger } from '../liveperson/quota.js';
-import { UsageError } from './usage.js';
+import type { QuotaLedger } from '../../liveperson/quota.js';
+import { UsageError } from '../usage.js';
 
 export function defaultQuotaLedgerPath(): string {
   const state = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');

@@ -1,9 +1,9 @@
 /** Result output: a table for people (progress bar on stderr when it is a terminal) or JSON Lines for programs. */
 import cliProgress from 'cli-progress';
-import { PrivacyApiError } from '../core/errors.js';
-import type { Redactor } from '../core/redact.js';
+import { PrivacyApiError } from '../../core/errors.js';
+import type { Redactor } from '../../core/redact.js';
+import { printable } from '../terminal.js';
 import type { Receipt } from './cancel-run.js';
-import { printable } from './terminal.js';
 
 /** What a receipt or status line says about a failed call: the error class, its HTTP status, its redacted message. */
 export function describeFailure(

@@ -4,12 +4,12 @@
  * Exit code 0 only when the journal's chain of digests is intact, the latest run ended normally, nothing is in doubt
  * and every request ended cancelled or already cancelled.
  */
-import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from './cancel-run.js';
-import type { CliVendor } from './input.js';
-import { type JournalRecord, type JournalRun, readJournal } from './journal.js';
-import { createReporter } from './output.js';
-import { say } from './terminal.js';
-import { journalProblem } from './usage.js';
+
+import type { CliVendor } from '../options.js';
+import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from '../run/cancel-run.js';
+import { createReporter } from '../run/output.js';
+import { type JournalRecord, type JournalRun, journalProblem, readJournal } from '../store/journal.js';
+import { say } from '../terminal.js';
 
 const asReceipt = (r: JournalRecord): Receipt => ({
   line: r.line,

@@ -1,12 +1,12 @@
 /** `privacy-deletions status`: the current vendor status of each request. */
-import type { CancelWindowState } from '../core/cancel.js';
-import { NotFoundError } from '../core/errors.js';
-import { clientPool, cliRedactor, type StatusRead } from './clients.js';
-import { prepareItems } from './items.js';
-import { flagsOf } from './options.js';
-import { describeFailure } from './output.js';
-import { runPool } from './pool.js';
-import { printable } from './terminal.js';
+import type { CancelWindowState } from '../../core/cancel.js';
+import { NotFoundError } from '../../core/errors.js';
+import { clientPool, cliRedactor, type StatusRead } from '../clients.js';
+import { prepareItems } from '../items.js';
+import { flagsOf } from '../options.js';
+import { describeFailure } from '../run/output.js';
+import { runPool } from '../run/pool.js';
+import { printable } from '../terminal.js';
 
 /**
  * `privacy-deletions status`: reads each request's current vendor status. A request whose read fails is reported on

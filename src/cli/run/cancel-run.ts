@@ -2,11 +2,17 @@
  * Runs cancellations for a stream of items: bounded concurrency, journal per state change, verification read after
  * an accepted cancel, and one receipt per item. Rate limits are the SDK's (shared per Mixpanel project token).
  */
-import { AuthenticationError, MonthlyQuotaError, PermissionDeniedError, type PrivacyApiError } from '../core/errors.js';
-import type { Redactor } from '../core/redact.js';
-import { type clientPool, STATUS_RULES } from './clients.js';
-import type { CliVendor, InputItem } from './input.js';
-import type { Journal, JournalState } from './journal.js';
+import {
+  AuthenticationError,
+  MonthlyQuotaError,
+  PermissionDeniedError,
+  type PrivacyApiError,
+} from '../../core/errors.js';
+import type { Redactor } from '../../core/redact.js';
+import { type clientPool, STATUS_RULES } from '../clients.js';
+import type { InputItem } from '../input.js';
+import type { CliVendor } from '../options.js';
+import type { Journal, JournalState } from '../store/journal.js';
 import { describeFailure } from './output.js';
 import { runPool } from './pool.js';
 

@@ -4,23 +4,30 @@
  * Exit codes: 0 all ok, 1 not all ok, 2 usage error or invalid input, 130 interrupted.
  */
 import { randomUUID } from 'node:crypto';
-import { ConnectionError } from '../core/errors.js';
-import { PACKAGE_VERSION } from '../core/version.js';
+import { ConnectionError } from '../../core/errors.js';
+import { PACKAGE_VERSION } from '../../core/version.js';
+import { clientPool, cliRedactor, hashSaltFromEnv } from '../clients.js';
+import { prepareItems } from '../items.js';
+import type { CliVendor } from '../options.js';
+import { flagsOf } from '../options.js';
 import {
   type Receipt,
   type ReceiptOutcome,
   runCancellations,
   SUCCESS_OUTCOMES,
   type VendorHalt,
-} from './cancel-run.js';
-import { clientPool, cliRedactor, hashSaltFromEnv } from './clients.js';
-import type { CliVendor } from './input.js';
-import { prepareItems } from './items.js';
-import { Journal, JournalBusyError, JournalFileError, type JournalState, readJournal } from './journal.js';
-import { flagsOf } from './options.js';
-import { createReporter } from './output.js';
-import { say } from './terminal.js';
-import { journalProblem, openingFile, UsageError } from './usage.js';
+} from '../run/cancel-run.js';
+import { createReporter } from '../run/output.js';
+import {
+  Journal,
+  JournalBusyError,
+  JournalFileError,
+  type JournalState,
+  journalProblem,
+  readJournal,
+} from '../store/journal.js';
+import { say } from '../terminal.js';
+import { openingFile, UsageError } from '../usage.js';
 
 /** Dry run: the SDK builds every request as usual; a fetch that records and refuses stops it before the network. */
 function dryRunFetch(redactor: ReturnType<typeof cliRedactor>, print: (s: string) => void): typeof fetch {

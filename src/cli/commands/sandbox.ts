@@ -1,0 +1,19 @@
+/** `privacy-deletions sandbox`: the stateful local stand-in for both vendors, until Ctrl-C or SIGTERM. */
+import { startSandbox } from '../../sandbox/server.js';
+
+export async function sandboxCommand(o: { port: number; mixpanelRps: number; livepersonQuota: number }): Promise<void> {
+  const sb = await startSandbox({
+    port: o.port,
+    mixpanelRequestsPerSecond: o.mixpanelRps,
+    livePersonMonthlyQuota: o.livepersonQuota,
+  });
+  process.stdout.write(
+    `sandbox listening on ${sb.url}\n  Mixpanel base URL:   ${sb.url}/mixpanel\n  LivePerson base URL: ${sb.url}/liveperson\n` +
+      `  control (content-type: application/json): POST ${sb.url}/_sandbox/clock {"advanceMs":…}, POST ${sb.url}/_sandbox/seed {"vendor","count","ageMs"}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => sb.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
