@@ -4,11 +4,16 @@
  */
 import { ApiStatusError, BadRequestError, ConflictError, NotFoundError, restated, type Vendor } from './errors.js';
 
+/** The four answers a cancel can have; anything else is thrown. */
 export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'too_late' | 'not_found';
 
+/** What a cancel did, explained: never a bare boolean. */
 export interface CancelResult {
+  /** Which vendor. */
   vendor: Vendor;
+  /** The request id as sent (LivePerson: without leading zeros; Mixpanel: Unicode NFC). */
   requestId: string;
+  /** `cancelled`, `already_cancelled`, `too_late` or `not_found`. */
   outcome: CancelOutcome;
   /** The vendor's own status word behind the outcome (e.g. REVOKED, STARTED, CANCELED, DONE), when known. */
   vendorStatus?: string | undefined;

@@ -3,34 +3,71 @@
  * Bodies and URLs are redacted before they are stored here, so printing, inspecting or serialising an error
  * never reveals a credential.
  */
+/** The vendors the SDK talks to. */
 export type Vendor = 'mixpanel' | 'liveperson';
 
+/** The request an error is about: method and redacted URL. */
+export interface SentRequest {
+  /** HTTP method. */
+  method: string;
+  /** URL with credentials and the `token` query parameter redacted. */
+  url: string;
+}
+
+/** What an error carries, as given to its constructor. */
 export interface ErrorDetails {
+  /** Which vendor the call went to. */
   vendor: Vendor;
+  /** The SDK operation, e.g. `cancelDeletion`. */
   operation: string;
   /** HTTP status, when the vendor answered. */
   status?: number | undefined;
+  /** Response headers (redacted; `set-cookie` left out). */
   headers?: Record<string, string> | undefined;
   /** Parsed response body (JSON value or text), redacted. Its shape is not guaranteed by the vendor. */
   body?: unknown;
   /** Vendor request id from the response headers, when present. */
   requestId?: string | undefined;
   /** Method and redacted URL of the last request sent, when one was sent. */
-  request?: { method: string; url: string } | undefined;
+  request?: SentRequest | undefined;
   /** How many HTTP attempts were made (0 when refused before sending). */
   attempts?: number | undefined;
+  /** What led to this error (a redacted message, or the error of a failed status read). */
   cause?: unknown;
 }
 
+/**
+ * Every failure the SDK raises; the subclass says what kind. Nothing on it (message, body, headers, URL, request id)
+ * holds a credential.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await mixpanel.cancelDeletion(trackingId);
+ * } catch (err) {
+ *   if (err instanceof PrivacyApiError) console.error(err.name, err.status, err.requestId, err.attempts);
+ *   throw err;
+ * }
+ * ```
+ */
 export class PrivacyApiError extends Error {
+  /** The class name, e.g. `ConflictError`: stable, for logs and receipts. */
   override name = 'PrivacyApiError';
+  /** Which vendor the call went to. */
   readonly vendor: Vendor;
+  /** The SDK operation, e.g. `cancelDeletion`. */
   readonly operation: string;
+  /** HTTP status, when the vendor answered. */
   readonly status: number | undefined;
+  /** Response headers (redacted; `set-cookie` left out). */
   readonly headers: Record<string, string> | undefined;
+  /** Parsed response body (JSON value or text), redacted; an over-long one is a truncated preview. */
   readonly body: unknown;
+  /** The vendor's request id from the response headers (redacted), for their support. */
   readonly requestId: string | undefined;
-  readonly request: { method: string; url: string } | undefined;
+  /** Method and redacted URL of the last request sent, when one was sent. */
+  readonly request: SentRequest | undefined;
+  /** How many HTTP attempts were made (0 when refused before sending). */
   readonly attempts: number;
 
   constructor(message: string, details: ErrorDetails) {
@@ -45,6 +82,7 @@ export class PrivacyApiError extends Error {
     this.attempts = details.attempts ?? 0;
   }
 
+  /** What `JSON.stringify(err)` shows: the fields above and the message, all redacted. */
   toJSON(): Record<string, unknown> {
     return {
       name: this.name,
@@ -108,7 +146,9 @@ export class NotFoundError extends ApiStatusError {
 /** 409: Mixpanel refuses a deletion whose distinct ids already have a task; nothing was created. */
 export class ConflictError extends ApiStatusError {
   override name = 'ConflictError';
+  /** Mixpanel: the distinct ids that already have a running deletion task. */
   readonly conflictingDistinctIds: string[];
+  /** Mixpanel: the tasks that hold them. */
   readonly conflictingTaskIds: string[];
   constructor(
     message: string,
@@ -118,6 +158,7 @@ export class ConflictError extends ApiStatusError {
     this.conflictingDistinctIds = details.conflictingDistinctIds ?? [];
     this.conflictingTaskIds = details.conflictingTaskIds ?? [];
   }
+  /** As for every error, plus the conflicting ids and tasks. */
   override toJSON(): Record<string, unknown> {
     return {
       ...super.toJSON(),

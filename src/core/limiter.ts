@@ -5,6 +5,7 @@
  */
 import type PQueue from 'p-queue';
 
+/** A client-side rate limit: `requests` per `intervalMs`, evenly spaced. */
 export interface RateLimitOptions {
   /** Requests allowed per interval (default 1). */
   requests: number;

@@ -14,6 +14,7 @@ export {
   PermissionDeniedError,
   PrivacyApiError,
   RateLimitError,
+  type SentRequest,
   ServerError,
   TimeoutError,
   type Vendor,

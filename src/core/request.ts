@@ -19,6 +19,7 @@ import type { RawResult, RequestFetch } from './openapi-client.js';
 import type { Redactor } from './redact.js';
 import type { ExchangeOptions, Transport } from './transport.js';
 
+/** Per-call options accepted by every client method. */
 export interface CallOptions {
   /** Aborts this call (combined with the SDK's own deadline). */
   signal?: AbortSignal;

@@ -31,14 +31,19 @@ import { USER_AGENT } from './version.js';
 
 /** What the optional `logger` hook sees for every attempt. Nothing in it is secret. */
 export interface RequestLogEntry {
+  /** Which vendor. */
   vendor: Vendor;
+  /** The SDK operation, e.g. `cancelDeletion`. */
   operation: string;
+  /** HTTP method. */
   method: string;
   /** URL with credentials and the `token` query parameter redacted. */
   url: string;
+  /** 1 for the first attempt, then 2, 3 … */
   attempt: number;
   /** HTTP status, or undefined when no response arrived. */
   status: number | undefined;
+  /** How long the attempt took, including time queued for the rate limiter. */
   durationMs: number;
   /** Set when the attempt failed without a response (connection error, timeout). */
   error?: string;
@@ -46,8 +51,10 @@ export interface RequestLogEntry {
   retryInMs?: number;
 }
 
+/** The `logger` hook: called once per HTTP attempt with redacted data. */
 export type RequestLogger = (entry: RequestLogEntry) => void;
 
+/** How failed attempts are retried (connection errors, timeouts, 408, Mixpanel 429, 5xx; never 4xx refusals). */
 export interface RetryOptions {
   /** Retries after the first attempt (default 2). 0 disables retrying. */
   maxRetries?: number;
@@ -76,8 +83,11 @@ export interface ClientOptions extends RetryOptions {
   maxResponseBytes?: number;
 }
 
+/** Deadline per HTTP attempt unless `timeoutMs` says otherwise: 30 s. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Retries after the first attempt unless `maxRetries` says otherwise. */
 export const DEFAULT_MAX_RETRIES = 2;
+/** Largest response body read unless `maxResponseBytes` says otherwise: 1 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
 /** How much of an over-long error body is kept on the error. */
 const PREVIEW_CHARS = 2048;

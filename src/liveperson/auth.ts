@@ -7,17 +7,31 @@ import type OAuth from 'oauth-1.0a';
 import * as guard from '../core/guards.js';
 import type { OutgoingRequest } from '../core/openapi-client.js';
 
+/** A LivePerson OAuth 1.0a API key (retired by LivePerson on 2026-05-31; kept for accounts that still accept it). */
 export interface OAuth1Credentials {
+  /** App key. */
   consumerKey: string;
+  /** App secret. */
   consumerSecret: string;
+  /** Access token. */
   token: string;
+  /** Access token secret. */
   tokenSecret: string;
 }
 
 /** LivePerson made OAuth 1.0 app keys read-only on 2025-09-30 and ended the protocol on this date. */
 export const LIVEPERSON_OAUTH1_END_OF_LIFE = '2026-05-31';
 
-export type LivePersonAuth = { bearer: string } | { oauth1: OAuth1Credentials };
+/** How the LivePerson client authenticates: a bearer token (Login Service or OAuth 2.0), or OAuth 1.0a keys. */
+export type LivePersonAuth =
+  | {
+      /** A Login Service bearer or an OAuth 2.0 access token, sent as `Authorization: Bearer …`. */
+      bearer: string;
+    }
+  | {
+      /** OAuth 1.0a keys, each request signed with HMAC-SHA1 (the signer loads only when these are used). */
+      oauth1: OAuth1Credentials;
+    };
 
 export interface Authorizer {
   scheme: 'bearer' | 'oauth1';

@@ -13,10 +13,12 @@ import { createAuthorizer, LIVEPERSON_OAUTH1_END_OF_LIFE, type LivePersonAuth } 
 import { createDomainResolver, DEFAULT_DOMAIN_API } from './domain.js';
 import { type MonthlyQuotaOptions, monthlyQuota, type QuotaUsage } from './quota.js';
 
-export type { DeletionRequest as LivePersonDeletionRequest } from '../../generated/liveperson.js';
+/** A LivePerson deletion request record, as the spec describes it (generated from the OpenAPI file). */
+export type LivePersonDeletionRequest = DeletionRequest;
 export type { LivePersonAuth, OAuth1Credentials } from './auth.js';
 export type { MonthlyQuotaOptions, QuotaLedger, QuotaUsage } from './quota.js';
 
+/** Ids per create request (all of one deletion type). */
 export const LIVEPERSON_MAX_IDS = 100;
 
 import { LIVEPERSON_DELETION_TYPES, type LivePersonDeletionType } from './deletion-types.js';
@@ -45,6 +47,7 @@ export type LivePersonStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'CANCELED' | 'DON
 export interface LivePersonClientOptions extends ClientOptions {
   /** LivePerson account id. */
   siteId: string;
+  /** `{ bearer }` or `{ oauth1: { consumerKey, consumerSecret, token, tokenSecret } }`. */
   auth: LivePersonAuth;
   /** rtbf host (e.g. va.data-mng.liveperson.net); looked up through the Domain API when omitted. */
   domain?: string;
@@ -62,19 +65,68 @@ export type CreateDeletionRequestInput = {
   [K in LivePersonDeletionType]: { [P in K]: string[] };
 }[LivePersonDeletionType];
 
+/** Filters for `listDeletionRequests`. */
 export interface ListFilters {
+  /** Only requests with this status, e.g. `NOT_STARTED` (those still cancellable). */
   status?: LivePersonStatus;
   /** yyyy-mm-dd, a Date (its UTC day) or a unix timestamp. */
   fromDate?: string | number | Date;
+  /** Up to and including this day: yyyy-mm-dd, a Date (its UTC day) or a unix timestamp. */
   toDate?: string | number | Date;
 }
 
+/** LivePerson's Personal Data Deletion API for one account, made by {@link createLivePersonClient}. */
 export interface LivePersonClient {
+  /**
+   * Cancels a deletion request. `is_canceled: true` is `cancelled`; a refusal (409 once the request turned final,
+   * 5 days by default) is explained by one status read: `already_cancelled` (CANCELED), `too_late` (IN_PROGRESS,
+   * DONE) or `not_found` (404). A refusal the status does not explain is thrown, as its own class.
+   *
+   * @example
+   * ```ts
+   * const result = await liveperson.cancelDeletionRequest('7723');
+   * console.log(result.outcome, result.vendorStatus, result.detail);
+   * ```
+   */
   cancelDeletionRequest(requestId: string | number, options?: CallOptions): Promise<CancelResult>;
+  /**
+   * Reads one deletion request (an unknown id throws NotFoundError).
+   *
+   * @example
+   * ```ts
+   * const request = await liveperson.getDeletionRequest(7723);
+   * const until = livePersonCancellableUntil(request); // when it turns final, if still NOT_STARTED
+   * ```
+   */
   getDeletionRequest(requestId: string | number, options?: CallOptions): Promise<DeletionRequest>;
+  /**
+   * Lists the account's deletion requests, optionally by status and date.
+   *
+   * @example
+   * ```ts
+   * const open = await liveperson.listDeletionRequests({ status: 'NOT_STARTED', fromDate: '2026-11-01' });
+   * ```
+   */
   listDeletionRequests(filters?: ListFilters, options?: CallOptions): Promise<DeletionRequest[]>;
+  /**
+   * Creates a deletion request: one deletion type, 1–100 ids. Counted against the monthly quota (100 by default) and
+   * refused before sending when the local count says it is used up (MonthlyQuotaError, `attempts: 0`).
+   *
+   * @example
+   * ```ts
+   * const created = await liveperson.createDeletionRequest({ consumer: ['4f1c…'] });
+   * console.log(created.request_id, liveperson.quotaUsage());
+   * ```
+   */
   createDeletionRequest(body: CreateDeletionRequestInput, options?: CallOptions): Promise<DeletionRequest>;
-  /** Creates counted locally this month, or undefined when monthlyQuota is off. */
+  /**
+   * Creates counted locally this month, or undefined when monthlyQuota is off.
+   *
+   * @example
+   * ```ts
+   * const usage = liveperson.quotaUsage(); // { month: '2026-12', used: 3, limit: 100, remaining: 97 }
+   * ```
+   */
   quotaUsage(): QuotaUsage | undefined;
 }
 
@@ -125,6 +177,20 @@ function dateFilter(
   return guard.day(ctx, name, value, ', a unix timestamp').toISOString().slice(0, 10);
 }
 
+/**
+ * A LivePerson Personal Data Deletion API client for one account (site id). The API host is looked up once through
+ * the Domain API (service `rtbf`) unless `domain` or `baseUrl` is given.
+ *
+ * @example
+ * ```ts
+ * const liveperson = createLivePersonClient({
+ *   siteId: '92186583',
+ *   auth: { bearer: process.env.LIVEPERSON_BEARER! },
+ * });
+ * const result = await liveperson.cancelDeletionRequest('7723');
+ * ```
+ * @throws InvalidInputError for a bad site id, missing credentials, an http (not https) base URL.
+ */
 export function createLivePersonClient(options: LivePersonClientOptions): LivePersonClient {
   const setup = { vendor: 'liveperson' as const, operation: 'createLivePersonClient' };
   const siteId = options?.siteId;

@@ -10,22 +10,28 @@ import { ConnectionError, type ErrorDetails, MonthlyQuotaError, ServerError } fr
 export interface QuotaLedger {
   /** Creates counted for `key` (site id and UTC month, e.g. `92186583:2026-11`). */
   get(key: string): number;
+  /** Stores the count for `key`. */
   set(key: string, count: number): void;
 }
 
+/** The default ledger: counts kept in memory, for this process only. */
 export class MemoryQuotaLedger implements QuotaLedger {
   readonly #counts = new Map<string, number>();
+  /** Creates counted for `key`. */
   get(key: string): number {
     return this.#counts.get(key) ?? 0;
   }
+  /** Stores the count for `key`. */
   set(key: string, count: number): void {
     this.#counts.set(key, count);
   }
 }
 
+/** How the LivePerson client counts its creates against the monthly quota. */
 export interface MonthlyQuotaOptions {
   /** Creates allowed per calendar month (UTC); LivePerson's default is 100, raised on request by the account team. */
   limit?: number;
+  /** Where counts are kept (default in memory); the CLI keeps them in a file. */
   ledger?: QuotaLedger;
   /** Clock, for tests. */
   now?: () => Date;
@@ -37,14 +43,19 @@ export interface MonthlyQuotaOptions {
   onLedgerError?: (error: unknown) => void;
 }
 
+/** The month's local count of creates. */
 export interface QuotaUsage {
   /** yyyy-mm (UTC). */
   month: string;
+  /** Creates counted this month. */
   used: number;
+  /** Creates allowed this month. */
   limit: number;
+  /** `limit − used`, at least 0. */
   remaining: number;
 }
 
+/** LivePerson's default monthly limit on create requests. */
 export const LIVEPERSON_DEFAULT_MONTHLY_QUOTA = 100;
 
 export function monthlyQuota(siteId: string, options: MonthlyQuotaOptions = {}) {

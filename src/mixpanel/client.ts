@@ -13,7 +13,9 @@ import { Redactor } from '../core/redact.js';
 import { type CallOptions, execute, type Operation, type Success, unusableResponse } from '../core/request.js';
 import { type ClientOptions, Transport } from '../core/transport.js';
 
+/** Where the project's data lives (data residency): picks the API host. */
 export type MixpanelRegion = 'us' | 'eu' | 'in';
+/** The regions Mixpanel serves the GDPR API from. */
 export const MIXPANEL_REGIONS: readonly MixpanelRegion[] = ['us', 'eu', 'in'];
 const REGION_HOST: Record<MixpanelRegion, string> = {
   us: 'https://mixpanel.com/api/app',
@@ -27,11 +29,14 @@ const REGION_HOST: Record<MixpanelRegion, string> = {
  * (`maxDistinctIdsPerRequest`, at most MIXPANEL_MAX_DISTINCT_IDS_DOCUMENTED).
  */
 export const MIXPANEL_MAX_DISTINCT_IDS = 1999;
+/** The most distinct ids Mixpanel's general note allows per request; the most `maxDistinctIdsPerRequest` accepts. */
 export const MIXPANEL_MAX_DISTINCT_IDS_DOCUMENTED = 2000;
 /** Mixpanel's documented rate limit: 1 request per second per project. */
 export const MIXPANEL_DEFAULT_RATE_LIMIT: RateLimitOptions = { requests: 1, intervalMs: 1000 };
 
+/** The law a request is made under. */
 export type ComplianceType = 'GDPR' | 'CCPA';
+/** What a CCPA retrieval discloses. */
 export type DisclosureType = 'Data' | 'Categories' | 'Sources';
 /** The eight documented task statuses, open for values Mixpanel adds later. */
 export type MixpanelTaskStatus =
@@ -66,32 +71,49 @@ export interface MixpanelClientOptions extends ClientOptions {
   maxDistinctIdsPerRequest?: number;
 }
 
+/** A deletion task as Mixpanel reports it. */
 export interface MixpanelDeletion {
+  /** The task's tracking id. */
   trackingId: string;
+  /** Upper-case status word; `NOT_FOUND` when Mixpanel has no such task. */
   status: MixpanelTaskStatus;
+  /** GDPR or CCPA. */
   complianceType?: string | undefined;
+  /** Who created the task (redacted). */
   requestingUser?: string | undefined;
+  /** When the task was created, as Mixpanel wrote it. */
   dateRequested?: string | undefined;
+  /** How many distinct ids the task holds, when Mixpanel lists them. */
   distinctIdCount?: number | undefined;
   /** The response body as received (redacted). */
   raw: unknown;
 }
 
+/** A retrieval (export) job as Mixpanel reports it. */
 export interface MixpanelRetrieval {
+  /** The job's tracking id. */
   trackingId: string;
+  /** Upper-case status word. */
   status: MixpanelTaskStatus;
   /** Link to the export once the job succeeded (the spec calls it `results`, the prose `result`). */
   downloadUrl?: string | undefined;
+  /** The response body as received (redacted). */
   raw: unknown;
 }
 
+/** A task Mixpanel created. */
 export interface MixpanelTaskCreated {
+  /** Its tracking id: keep it, it is what a cancel needs. */
   taskId: string;
+  /** The response body as received (redacted). */
   raw: unknown;
 }
 
+/** What `createDeletion` takes. */
 export interface MixpanelDeletionInput {
+  /** The subjects' distinct ids: 1 to 1999 (`maxDistinctIdsPerRequest`), unique. */
   distinctIds: string[];
+  /** GDPR (default) or CCPA. */
   complianceType?: ComplianceType;
   /**
    * What to do when Mixpanel answers 409 because some ids already have a running deletion task (nothing is created):
@@ -101,9 +123,15 @@ export interface MixpanelDeletionInput {
   onConflict?: 'throw' | 'submit-rest';
 }
 
+/** A deletion Mixpanel created, and with `onConflict: 'submit-rest'` the ids it left out. */
 export interface MixpanelDeletionCreated extends MixpanelTaskCreated {
   /** With onConflict 'submit-rest': the ids left out because they already had a task, and those tasks. */
-  alreadyScheduled?: { distinctIds: string[]; taskIds: string[] };
+  alreadyScheduled?: {
+    /** Ids that already had a running deletion task, so were not sent again. */
+    distinctIds: string[];
+    /** The tasks that hold them. */
+    taskIds: string[];
+  };
 }
 
 /** How Mixpanel task statuses explain a refused cancel (REVOKED also confirms an accepted one). */
@@ -125,14 +153,65 @@ export function mixpanelTrackingId(ctx: guard.GuardContext, value: unknown): str
 type Results = Record<string, unknown> | undefined;
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
+/** Mixpanel's GDPR API v3, made by {@link createMixpanelClient}. */
 export interface MixpanelClient {
+  /**
+   * Cancels a deletion task. Accepted (204) is `cancelled`; a refusal (405 once the task has STARTED) is explained
+   * by one status read: `already_cancelled` (REVOKED), `too_late` (STARTED, SUCCESS, FAILURE) or `not_found`. A
+   * refusal the status does not explain is thrown, as its own class, with a failed status read as `cause`.
+   *
+   * @example
+   * ```ts
+   * const result = await mixpanel.cancelDeletion('35bd8477-f71f-4088-af55-c88a6fb4ad4b');
+   * if (result.outcome === 'too_late') console.log(result.detail); // the request is past its cancel window …
+   * ```
+   */
   cancelDeletion(trackingId: string, options?: CallOptions): Promise<CancelResult>;
+  /**
+   * Reads a deletion task's status (`PENDING`, `STAGING`, `STARTED`, `SUCCESS`, `FAILURE`, `REVOKED`, `NOT_FOUND`).
+   *
+   * @example
+   * ```ts
+   * const { status } = await mixpanel.getDeletion(trackingId);
+   * const stillCancellable = status === 'PENDING' || status === 'STAGING';
+   * ```
+   */
   getDeletion(trackingId: string, options?: CallOptions): Promise<MixpanelDeletion>;
+  /**
+   * Creates a deletion task for up to 1999 distinct ids. Never re-sent after a timeout or 5xx (Mixpanel may have
+   * acted). A 409 (some ids already in a running task; nothing created) throws ConflictError, or with
+   * `onConflict: 'submit-rest'` sends one new request for the other ids.
+   *
+   * @example
+   * ```ts
+   * const { taskId, alreadyScheduled } = await mixpanel.createDeletion({
+   *   distinctIds: ['user-1', 'user-2'],
+   *   onConflict: 'submit-rest',
+   * });
+   * ```
+   */
   createDeletion(input: MixpanelDeletionInput, options?: CallOptions): Promise<MixpanelDeletionCreated>;
+  /**
+   * Creates a retrieval (export) job for up to 1999 distinct ids.
+   *
+   * @example
+   * ```ts
+   * const { taskId } = await mixpanel.createRetrieval({ distinctIds: ['user-1'], complianceType: 'CCPA', disclosureType: 'Data' });
+   * ```
+   */
   createRetrieval(
     input: { distinctIds: string[]; complianceType?: ComplianceType; disclosureType?: DisclosureType },
     options?: CallOptions,
   ): Promise<MixpanelTaskCreated>;
+  /**
+   * Reads a retrieval job; `downloadUrl` is set once it succeeded.
+   *
+   * @example
+   * ```ts
+   * const job = await mixpanel.getRetrieval(taskId);
+   * if (job.status === 'SUCCESS') console.log(job.downloadUrl);
+   * ```
+   */
   getRetrieval(trackingId: string, options?: CallOptions): Promise<MixpanelRetrieval>;
 }
 
@@ -156,6 +235,21 @@ function expiredTokenHint(issuedAt: Date | undefined, now = new Date()): string 
   return `Mixpanel GDPR OAuth tokens expire a year after they are made${age}; a project owner or admin makes a new one under Profile & Preferences → Data & Privacy`;
 }
 
+/**
+ * A Mixpanel GDPR API client for one project. Requests keep to 1 per second per project token (shared by every
+ * client of that token in the process), retry what is safe to retry, and never show a token in any error or log.
+ *
+ * @example
+ * ```ts
+ * const mixpanel = createMixpanelClient({
+ *   projectToken: process.env.MIXPANEL_PROJECT_TOKEN!,
+ *   oauthToken: process.env.MIXPANEL_OAUTH_TOKEN!,
+ *   region: 'eu',
+ * });
+ * const result = await mixpanel.cancelDeletion('35bd8477-f71f-4088-af55-c88a6fb4ad4b');
+ * ```
+ * @throws InvalidInputError for a missing token, an unknown region, an http (not https) base URL.
+ */
 export function createMixpanelClient(options: MixpanelClientOptions): MixpanelClient {
   const setup = { vendor: 'mixpanel' as const, operation: 'createMixpanelClient' };
   const projectToken = guard.nonEmptySecret(setup, 'projectToken', options?.projectToken);
