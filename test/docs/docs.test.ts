@@ -50,7 +50,7 @@ async function open(relative: string, screenshot: string, expand: string[] = [])
     await page.getByText(group, { exact: true }).first().click();
     await page.waitForTimeout(300);
   }
-  // biome-ignore lint/suspicious/noInnerText: the rendered text is the point: what a reader sees, not hidden markup
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point: what a reader sees, not hidden markup
   const text = await page.innerText('body');
   await page.screenshot({ path: join(work, screenshot), fullPage: false });
   await page.close();
