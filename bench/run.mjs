@@ -12,3 +12,9 @@ printCli(await cliThroughput(), await cliMemory());
 
 const { cliStart, printCliStart } = await import('./cli-start.mjs');
 printCliStart(cliStart());
+
+// Import weight per entry point (the same script npm test runs), printed with the other figures.
+const { execFileSync } = await import('node:child_process');
+console.log(
+  `\n${execFileSync(process.execPath, [new URL('../scripts/check-size.mjs', import.meta.url).pathname], { encoding: 'utf8' }).trim()}`,
+);

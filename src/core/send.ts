@@ -5,6 +5,7 @@
  * same bytes without them. undici is loaded on the first request through import(), so importing the SDK does not load it.
  * Neither path follows redirects: the transport refuses them.
  */
+import type { Dispatcher } from 'undici';
 import type { OutgoingRequest } from './openapi-client.js';
 
 /** What one attempt got back, whichever client sent it. */
@@ -56,7 +57,8 @@ export const undiciSend: Send = async (request, signal) => {
     headers[key] = value;
   });
   const body = typeof request.body === 'string' ? request.body : undefined;
-  const answer = await send(request.url, { method: request.method as 'GET', headers, body, signal });
+  const method = request.method as Dispatcher.HttpMethod; // upper-cased by OutgoingRequest
+  const answer = await send(request.url, { method, headers, body, signal });
   const answerHeaders = new Headers();
   for (const [key, value] of Object.entries(answer.headers)) {
     if (Array.isArray(value)) for (const v of value) answerHeaders.append(key, v);
