@@ -216,6 +216,27 @@ export class Transport {
         requestId: requestIdOf(response.headers, redactor),
       });
 
+    /**
+     * What an answer amounts to: a redirect or a 2xx longer than the cap is refused (never followed, never parsed);
+     * otherwise the body, read whole or up to the cap (an error keeps a marked preview), for openapi-fetch to parse.
+     */
+    const settle = async (answered: Answer, sentTo: string): Promise<Omit<AttemptResult, 'log'>> => {
+      if (answered.status >= 300 && answered.status < 400) {
+        // Neither vendor documents a redirect; following one could leave https or send a DELETE to another origin.
+        await answered.discard();
+        const location = answered.headers.get('location');
+        const to = location === null ? 'without a Location' : `to ${redactor.url(resolveLocation(location, sentTo))}`;
+        const message = `the vendor answered HTTP ${answered.status}, a redirect ${to}; redirects are not followed`;
+        return { failure: refuse(answered, message), response: readResponse(answered, '') };
+      }
+      const { bytes, truncated } = await readCapped(answered, maxBytes);
+      if (!truncated) return { response: readResponse(answered, bytes) };
+      const preview = `${new TextDecoder().decode(bytes.subarray(0, PREVIEW_CHARS))}… [truncated: the body is longer than ${maxBytes} bytes and was not read further]`;
+      if (answered.status < 200 || answered.status >= 300) return { response: readResponse(answered, preview) };
+      const message = `the response body is longer than ${maxBytes} bytes (maxResponseBytes); not read further`;
+      return { failure: refuse(answered, message, preview), response: readResponse(answered, '') };
+    };
+
     type Logged = (status: number | undefined, extra?: Partial<RequestLogEntry>) => void;
     interface AttemptResult {
       response?: Response;
@@ -251,36 +272,7 @@ export class Transport {
       try {
         const run = () => send(request, signal);
         answered = cfg.limiter ? await cfg.limiter.add(run, { signal }) : await run();
-        if (answered.status >= 300 && answered.status < 400) {
-          // Neither vendor documents a redirect; following one could leave https or send a DELETE to another origin.
-          await answered.discard();
-          const location = answered.headers.get('location');
-          const to = location ? `to ${redactor.url(new URL(location, request.url))}` : 'without a Location';
-          return {
-            failure: refuse(
-              answered,
-              `the vendor answered HTTP ${answered.status}, a redirect ${to}; redirects are not followed`,
-            ),
-            response: readResponse(answered, ''),
-            log,
-          };
-        }
-        const { bytes, truncated } = await readCapped(answered, maxBytes);
-        if (truncated) {
-          const preview = `${new TextDecoder().decode(bytes.subarray(0, PREVIEW_CHARS))}… [truncated: the body is longer than ${maxBytes} bytes and was not read further]`;
-          if (answered.status >= 200 && answered.status < 300)
-            return {
-              failure: refuse(
-                answered,
-                `the response body is longer than ${maxBytes} bytes (maxResponseBytes); not read further`,
-                preview,
-              ),
-              response: readResponse(answered, ''),
-              log,
-            };
-          return { response: readResponse(answered, preview), log };
-        }
-        return { response: readResponse(answered, bytes), log };
+        return { ...(await settle(answered, request.url)), log };
       } catch (err) {
         // Also a body that dripped past the deadline or was cut off mid-way: no complete response arrived.
         const where = answered ? `reading the HTTP ${answered.status} response body` : '';
@@ -381,6 +373,15 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
     at += part.byteLength;
   }
   return out;
+}
+
+/** A Location header as an absolute URL where it can be one; as given (to be redacted as text) where not. */
+function resolveLocation(location: string, base: string): string {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return location;
+  }
 }
 
 function describe(err: unknown): string {

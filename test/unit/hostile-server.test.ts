@@ -92,6 +92,19 @@ describe.each(SENDERS)('sent through %s', (_name, sender) => {
       expect(logs.map((l) => l.status)).toEqual([301]);
     });
 
+    it('a redirect whose Location is not a URL is still a redirect error, not a connection failure', async () => {
+      const srv = await scriptedServer((_req, res) => {
+        res.writeHead(302, { location: 'http://[::1/x?token=ptok-faults' });
+        res.end();
+      });
+      const err = await mixpanelAt(srv.url, sender)
+        .mp.getDeletion('t')
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiStatusError);
+      expect(err).toMatchObject({ status: 302 });
+      expect((err as Error).message).toContain('a redirect to http://[::1/x?token=[REDACTED]');
+    });
+
     it('a 307 on the cancel DELETE to another origin is not followed, so the cancel is not reported as done', async () => {
       const other = await scriptedServer((_req, res) => {
         res.writeHead(200);
