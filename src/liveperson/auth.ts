@@ -1,11 +1,19 @@
 /**
- * LivePerson credentials: a Login Service bearer token, or an OAuth 1.0a API key signed with HMAC-SHA1 per request
- * (the signature covers method, full URL and the oauth parameters, not the JSON body).
+ * LivePerson credentials: OAuth 2.0 client credentials or a Login Service user (tokens fetched, cached and renewed,
+ * tokens.ts), a bearer token or a function that provides one, or an OAuth 1.0a API key signed with HMAC-SHA1 per
+ * request (the signature covers method, full URL and the oauth parameters, not the JSON body).
  */
 import { createHmac } from 'node:crypto';
 import type OAuth from 'oauth-1.0a';
 import * as guard from '../core/guards.js';
 import type { OutgoingRequest } from '../core/openapi-client.js';
+import {
+  clientCredentialsSource,
+  loginSource,
+  providerSource,
+  type TokenEndpointDeps,
+  type TokenSource,
+} from './tokens.js';
 
 /** A LivePerson OAuth 1.0a API key (retired by LivePerson on 2026-05-31; kept for accounts that still accept it). */
 export interface OAuth1Credentials {
@@ -25,8 +33,19 @@ export const LIVEPERSON_OAUTH1_END_OF_LIFE = '2026-05-31';
 /** How the LivePerson client authenticates: a bearer token (Login Service or OAuth 2.0), or OAuth 1.0a keys. */
 export type LivePersonAuth =
   | {
-      /** A Login Service bearer or an OAuth 2.0 access token, sent as `Authorization: Bearer …`. */
-      bearer: string;
+      /** OAuth 2.0 client credentials of an installed app: tokens from the Sentinel token endpoint, renewed as needed. */
+      clientCredentials: { clientId: string; clientSecret: string };
+    }
+  | {
+      /** A Login Service user: a session bearer from `login`, logged in again after a 401. */
+      login: { username: string; password: string };
+    }
+  | {
+      /**
+       * A bearer token sent as `Authorization: Bearer …`, or a function that provides one (asked before every
+       * attempt, and once more after a 401), to plug in your own flow.
+       */
+      bearer: string | (() => Promise<string>);
     }
   | {
       /** OAuth 1.0a keys, each request signed with HMAC-SHA1 (the signer loads only when these are used). */
@@ -34,13 +53,51 @@ export type LivePersonAuth =
     };
 
 export interface Authorizer {
-  scheme: 'bearer' | 'oauth1';
+  scheme: 'clientCredentials' | 'login' | 'bearer' | 'provider' | 'oauth1';
   secrets: string[];
   authorize(request: OutgoingRequest): void | Promise<void>;
+  /** For the schemes that can get a new token: forget the one just used, so the next attempt gets a fresh one. */
+  refresh?(): void;
 }
 
-export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
+/** Where the token schemes send their requests: the Sentinel and Login Service hosts, and how to reach them. */
+export type TokenEndpoints = (service: 'sentinel' | 'agentVep') => TokenEndpointDeps;
+
+/** An authorizer that sends a bearer from `source`, remembering the last one sent so a 401 can retire it. */
+function bearerFrom(scheme: Authorizer['scheme'], source: TokenSource, secrets: string[]): Authorizer {
+  let last: string | undefined;
+  return {
+    scheme,
+    secrets,
+    async authorize(request) {
+      last = await source.token();
+      request.headers.set('authorization', `Bearer ${last}`);
+    },
+    refresh() {
+      if (last !== undefined) source.refresh(last);
+    },
+  };
+}
+
+export function createAuthorizer(auth: LivePersonAuth | undefined, endpoints: TokenEndpoints): Authorizer {
   const ctx = { vendor: 'liveperson' as const, operation: 'createLivePersonClient' };
+  if (auth && 'clientCredentials' in auth) {
+    const c = auth.clientCredentials ?? ({} as { clientId: string; clientSecret: string });
+    const clientId = guard.nonEmptySecret(ctx, 'auth.clientCredentials.clientId', c.clientId);
+    const clientSecret = guard.nonEmptySecret(ctx, 'auth.clientCredentials.clientSecret', c.clientSecret);
+    const source = clientCredentialsSource({ clientId, clientSecret }, endpoints('sentinel'));
+    return bearerFrom('clientCredentials', source, [clientSecret]);
+  }
+  if (auth && 'login' in auth) {
+    const l = auth.login ?? ({} as { username: string; password: string });
+    const username = guard.nonEmptySecret(ctx, 'auth.login.username', l.username);
+    const password = guard.nonEmptySecret(ctx, 'auth.login.password', l.password);
+    return bearerFrom('login', loginSource({ username, password }, endpoints('agentVep')), [password]);
+  }
+  if (auth && 'bearer' in auth && typeof auth.bearer === 'function') {
+    const provide = auth.bearer;
+    return bearerFrom('provider', providerSource(provide, endpoints('sentinel').redactor), []);
+  }
   if (auth && 'bearer' in auth) {
     const bearer = guard.nonEmptySecret(ctx, 'auth.bearer', auth.bearer);
     return {
@@ -83,6 +140,6 @@ export function createAuthorizer(auth: LivePersonAuth | undefined): Authorizer {
   }
   throw guard.invalid(
     ctx,
-    'auth must be { bearer } or { oauth1: { consumerKey, consumerSecret, token, tokenSecret } }',
+    'auth must be { clientCredentials: { clientId, clientSecret } }, { login: { username, password } }, { bearer } or { oauth1: { consumerKey, consumerSecret, token, tokenSecret } }',
   );
 }

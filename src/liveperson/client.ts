@@ -3,7 +3,7 @@
  */
 import type { DeletionRequest, paths } from '../../generated/liveperson.js';
 import { type CancelResult, cancelAndExplain, type RefusalRules } from '../core/cancel.js';
-import { MonthlyQuotaError, NotFoundError } from '../core/errors.js';
+import { AuthenticationError, MonthlyQuotaError, NotFoundError, restated } from '../core/errors.js';
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
@@ -17,6 +17,9 @@ import { type MonthlyQuotaOptions, monthlyQuota, type QuotaUsage } from './quota
 export type LivePersonDeletionRequest = DeletionRequest;
 export type { LivePersonAuth, OAuth1Credentials } from './auth.js';
 export type { MonthlyQuotaOptions, QuotaLedger, QuotaUsage } from './quota.js';
+
+/** Operations of the token and login endpoints: their 401 is a refusal of the credentials, not of a stale token. */
+const TOKEN_OPERATIONS = new Set(['fetchToken', 'login', 'bearerProvider']);
 
 /** Ids per create request (all of one deletion type). */
 export const LIVEPERSON_MAX_IDS = 100;
@@ -53,6 +56,13 @@ export interface LivePersonClientOptions extends ClientOptions {
   domain?: string;
   /** Domain API origin (default https://api.liveperson.net). */
   domainApiBaseUrl?: string;
+  /**
+   * Origin of the OAuth 2.0 token host (e.g. https://va.sentinel.liveperson.net; the SDK adds the documented path),
+   * for `auth: { clientCredentials }`; looked up through the Domain API (service `sentinel`) when omitted.
+   */
+  sentinelBaseUrl?: string;
+  /** Origin of the Login Service host, for `auth: { login }`; looked up through the Domain API (`agentVep`) when omitted. */
+  loginBaseUrl?: string;
   /**
    * Local count of create requests per calendar month (default limit 100, in memory): a create beyond it is refused
    * before sending with MonthlyQuotaError. false turns it off.
@@ -198,8 +208,26 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
     throw guard.invalid(setup, `siteId must match ^[a-zA-Z0-9_]{1,20}$; got ${JSON.stringify(siteId)}`);
   }
   const quota = options.monthlyQuota === false ? undefined : monthlyQuota(siteId, options.monthlyQuota);
-  const authorizer = createAuthorizer(options.auth);
-  const redactor = new Redactor(authorizer.secrets);
+  const redactor = new Redactor();
+  // The Domain API and the token hosts need no credentials, so none are sent to them.
+  const openTransport = new Transport({ ...options, vendor: 'liveperson', redactor, authorize: () => {} });
+  let domainApi: string | undefined;
+  /** A host given as an option, or looked up once through the Domain API. */
+  const host = (override: string | undefined, service: string): ((o?: CallOptions) => Promise<string>) => {
+    if (override !== undefined) {
+      const fixed = guard.baseUrl(setup, override);
+      return async () => fixed;
+    }
+    domainApi ??= guard.baseUrl(setup, options.domainApiBaseUrl ?? DEFAULT_DOMAIN_API);
+    return createDomainResolver(openTransport, domainApi, siteId, service);
+  };
+  const authorizer = createAuthorizer(options.auth, (service) => ({
+    siteId,
+    redactor,
+    transport: openTransport,
+    baseUrl: host(service === 'sentinel' ? options.sentinelBaseUrl : options.loginBaseUrl, service),
+  }));
+  for (const secret of authorizer.secrets) redactor.add(secret);
   const transport = new Transport({
     ...options,
     vendor: 'liveperson',
@@ -219,20 +247,38 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
     statusHints: {
       401: () =>
         authorizer.scheme === 'oauth1'
-          ? `LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}: use a Login Service bearer or an OAuth 2.0 token as auth: { bearer }`
+          ? `LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}: use OAuth 2.0 client credentials (auth: { clientCredentials }) or a Login Service user (auth: { login })`
           : undefined,
     },
   });
 
-  let resolveBaseUrl: (o?: CallOptions) => Promise<string>;
-  if (options.baseUrl !== undefined || options.domain !== undefined) {
-    const fixed = guard.baseUrl(setup, options.baseUrl ?? `https://${options.domain}`);
-    resolveBaseUrl = async () => fixed;
-  } else {
-    const domainApi = guard.baseUrl(setup, options.domainApiBaseUrl ?? DEFAULT_DOMAIN_API);
-    // The Domain API needs no credentials, so none are sent to it.
-    const domainTransport = new Transport({ ...options, vendor: 'liveperson', redactor, authorize: () => {} });
-    resolveBaseUrl = createDomainResolver(domainTransport, domainApi, siteId);
+  const resolveBaseUrl = host(
+    options.baseUrl ?? (options.domain === undefined ? undefined : `https://${options.domain}`),
+    'rtbf',
+  );
+
+  /**
+   * The token schemes get one more try after a 401, with a fresh token (an expired one is the usual cause); a second
+   * 401 says what is then most likely wrong. A refusal by the token endpoint itself is not repeated.
+   */
+  async function withFreshTokenOn401<T>(run: () => Promise<T>): Promise<T> {
+    const renewable = (err: unknown): err is AuthenticationError =>
+      err instanceof AuthenticationError && !TOKEN_OPERATIONS.has(err.operation);
+    try {
+      return await run();
+    } catch (err) {
+      if (!authorizer.refresh || !renewable(err)) throw err;
+      authorizer.refresh();
+      try {
+        return await run();
+      } catch (again) {
+        if (!renewable(again)) throw again;
+        throw restated(
+          again,
+          `${again.message}. A fresh ${authorizer.scheme === 'login' ? 'login' : 'token'} was refused too: the app or user may lack the Data permission for the Personal Data Deletion API, or the API may not accept this kind of token`,
+        );
+      }
+    }
   }
 
   const api = createOpenApiClient<paths>('');
@@ -352,10 +398,11 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
   }
 
   return {
-    cancelDeletionRequest,
-    getDeletionRequest,
-    listDeletionRequests,
-    createDeletionRequest,
+    cancelDeletionRequest: (id, o) => withFreshTokenOn401(() => cancelDeletionRequest(id, o)),
+    getDeletionRequest: (id, o) => withFreshTokenOn401(() => getDeletionRequest(id, o)),
+    listDeletionRequests: (filters, o) => withFreshTokenOn401(() => listDeletionRequests(filters, o)),
+    // a 401 means nothing was created: the repeat cannot make a second request
+    createDeletionRequest: (body, o) => withFreshTokenOn401(() => createDeletionRequest(body, o)),
     quotaUsage: () => quota?.usage(),
   };
 }

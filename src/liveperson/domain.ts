@@ -1,6 +1,7 @@
 /**
- * Finds the Personal Data Deletion host through LivePerson's Domain API (service `rtbf`). LivePerson asks clients
- * not to hard-code these hosts, so it is looked up once per client and cached; a failed lookup is not cached.
+ * Finds a LivePerson host through the Domain API: `rtbf` (Personal Data Deletion), `sentinel` (OAuth 2.0 tokens),
+ * `agentVep` (Login Service). LivePerson asks clients not to hard-code these hosts, so each is looked up once per
+ * client and cached; a failed lookup is not cached.
  */
 import { outgoing } from '../core/openapi-client.js';
 import { type CallOptions, execute, unusableResponse } from '../core/request.js';
@@ -9,12 +10,12 @@ import type { Transport } from '../core/transport.js';
 export const DEFAULT_DOMAIN_API = 'https://api.liveperson.net';
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/i;
 
-export function createDomainResolver(transport: Transport, domainApiBaseUrl: string, siteId: string) {
+export function createDomainResolver(transport: Transport, domainApiBaseUrl: string, siteId: string, service = 'rtbf') {
   let cached: Promise<string> | undefined;
   const op = { vendor: 'liveperson' as const, operation: 'resolveDomain' };
 
   async function lookup(options?: CallOptions): Promise<string> {
-    const url = `${domainApiBaseUrl}/api/account/${encodeURIComponent(siteId)}/service/rtbf/baseURI.json?version=1.0`;
+    const url = `${domainApiBaseUrl}/api/account/${encodeURIComponent(siteId)}/service/${service}/baseURI.json?version=1.0`;
     const found = await execute<unknown>(transport, op, options, async (fetch) => {
       const response = await fetch(outgoing(url, { headers: { accept: 'application/json' } }));
       const text = await response.text();
@@ -26,9 +27,9 @@ export function createDomainResolver(transport: Transport, domainApiBaseUrl: str
     });
     // Single-service shape {service, account, baseURI}; all-services shape {baseURIs: [...]} also accepted.
     const d = found.data as { baseURI?: unknown; baseURIs?: { service?: unknown; baseURI?: unknown }[] } | undefined;
-    const host = d?.baseURI ?? d?.baseURIs?.find((b) => b.service === 'rtbf')?.baseURI;
+    const host = d?.baseURI ?? d?.baseURIs?.find((b) => b.service === service)?.baseURI;
     if (typeof host !== 'string' || !HOST.test(host)) {
-      throw unusableResponse(transport, op, found, 'the Domain API returned no usable host for service rtbf');
+      throw unusableResponse(transport, op, found, `the Domain API returned no usable host for service ${service}`);
     }
     return `https://${host}`;
   }

@@ -117,7 +117,9 @@ describe('LivePerson against a Prism mock of the hand-written spec', () => {
       .lp.cancelDeletionRequest('7723')
       .catch((e: unknown) => e);
     expect(oauth).toBeInstanceOf(AuthenticationError);
-    expect((oauth as Error).message).toMatch(/LivePerson ended OAuth 1\.0 on 2026-05-31: use .* auth: \{ bearer \}/);
+    expect((oauth as Error).message).toMatch(
+      /LivePerson ended OAuth 1\.0 on 2026-05-31: use OAuth 2\.0 client credentials \(auth: \{ clientCredentials \}\)/,
+    );
     const bearer = await client([['POST', CANCEL, 'code=401']])
       .lp.cancelDeletionRequest('7723')
       .catch((e: unknown) => e);

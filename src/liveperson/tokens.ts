@@ -1,0 +1,186 @@
+/**
+ * Bearer tokens that LivePerson hands out and takes back: OAuth 2.0 client credentials (the Sentinel token endpoint),
+ * the Login Service, or the caller's own provider function. A token is cached until shortly before it expires;
+ * concurrent calls share one token request; after a 401 the client asks for a fresh one once (`refresh`). Every token
+ * is registered with the client's redactor the moment it arrives, so none can appear in an error or a log.
+ */
+import { AuthenticationError } from '../core/errors.js';
+import { outgoing } from '../core/openapi-client.js';
+import type { Redactor } from '../core/redact.js';
+import { type CallOptions, execute, unusableResponse } from '../core/request.js';
+import type { Transport } from '../core/transport.js';
+
+/** Where a bearer token comes from. */
+export interface TokenSource {
+  /** A token to send now (cached while fresh). */
+  token(options?: CallOptions): Promise<string>;
+  /** After the API refused `stale` with 401: forget it, so the next `token()` gets a new one. */
+  refresh(stale: string): void;
+}
+
+/** Used this long before a token's stated expiry, a token is fetched anew (clocks and queues differ). */
+const EXPIRY_MARGIN_MS = 60_000;
+
+interface Fetched {
+  token: string;
+  /** Epoch ms after which it is not used; undefined when the issuer states no lifetime (kept until a 401). */
+  expiresAt?: number | undefined;
+}
+
+/** Caches what `fetchToken` returns and shares one request among concurrent callers. */
+function cachedSource(fetchToken: (options?: CallOptions) => Promise<Fetched>, now: () => number): TokenSource {
+  let cached: Fetched | undefined;
+  let inFlight: Promise<Fetched> | undefined;
+  return {
+    async token(options) {
+      if (cached && (cached.expiresAt === undefined || now() < cached.expiresAt)) return cached.token;
+      // `cached` is set before `inFlight` is cleared, so a caller arriving in between never starts a second request
+      inFlight ??= fetchToken(options)
+        .then((fetched) => {
+          cached = fetched;
+          return fetched;
+        })
+        .finally(() => {
+          inFlight = undefined;
+        });
+      return (await inFlight).token;
+    },
+    refresh(stale) {
+      if (cached?.token === stale) cached = undefined;
+    },
+  };
+}
+
+export interface TokenEndpointDeps {
+  siteId: string;
+  /** Origin of the token or login host (an override, or looked up through the Domain API). */
+  baseUrl: (options?: CallOptions) => Promise<string>;
+  /** A transport that adds no credentials; its 400/401 are refusals of the credentials, never retried. */
+  transport: Transport;
+  redactor: Redactor;
+  now?: () => number;
+}
+
+/** POSTs to a token or login endpoint and returns the parsed 2xx body; 400/401 become an AuthenticationError naming it. */
+async function postForToken(
+  deps: TokenEndpointDeps,
+  operation: string,
+  path: string,
+  init: { body: string; contentType: string },
+  what: string,
+  options?: CallOptions,
+) {
+  const url = `${await deps.baseUrl(options)}${path}`;
+  const op = { vendor: 'liveperson' as const, operation };
+  try {
+    return await execute<unknown>(deps.transport, op, options, async (fetch) => {
+      const response = await fetch(
+        outgoing(url, { method: 'POST', headers: { 'content-type': init.contentType }, body: init.body }),
+      );
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {}
+      return response.ok ? { data: parsed, response } : { error: parsed, response };
+    });
+  } catch (err) {
+    if (err instanceof AuthenticationError || (err instanceof Error && 'status' in err && err.status === 400)) {
+      const e = err as AuthenticationError;
+      throw new AuthenticationError(
+        `liveperson ${operation}: ${deps.redactor.url(url)} refused the ${what} (HTTP ${e.status}); check them, and that the account is ${deps.siteId}`,
+        {
+          ...op,
+          status: e.status,
+          headers: e.headers,
+          body: e.body,
+          requestId: e.requestId,
+          request: e.request,
+          attempts: e.attempts,
+        },
+      );
+    }
+    throw err;
+  }
+}
+
+/** OAuth 2.0 client credentials: `POST {sentinel}/sentinel/api/v2/account/{siteId}/app/token`, form-encoded. */
+export function clientCredentialsSource(
+  credentials: { clientId: string; clientSecret: string },
+  deps: TokenEndpointDeps,
+): TokenSource {
+  const now = deps.now ?? Date.now;
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
+  }).toString();
+  return cachedSource(async (options) => {
+    const path = `/sentinel/api/v2/account/${encodeURIComponent(deps.siteId)}/app/token`;
+    const got = await postForToken(
+      deps,
+      'fetchToken',
+      path,
+      { body, contentType: 'application/x-www-form-urlencoded' },
+      'client credentials',
+      options,
+    );
+    const data = got.data as { access_token?: unknown; expires_in?: unknown } | undefined;
+    if (typeof data?.access_token !== 'string' || data.access_token === '')
+      throw unusableResponse(
+        deps.transport,
+        { vendor: 'liveperson', operation: 'fetchToken' },
+        got,
+        'the token endpoint returned no access_token',
+      );
+    deps.redactor.add(data.access_token);
+    const lifetime = typeof data.expires_in === 'number' && data.expires_in > 0 ? data.expires_in * 1000 : undefined;
+    return {
+      token: data.access_token,
+      expiresAt: lifetime === undefined ? undefined : now() + Math.max(lifetime - EXPIRY_MARGIN_MS, lifetime / 2),
+    };
+  }, now);
+}
+
+/** The Login Service: `POST {agentVep}/api/account/{siteId}/login?v=1.3` with `{username, password}` → `{bearer}`. */
+export function loginSource(credentials: { username: string; password: string }, deps: TokenEndpointDeps): TokenSource {
+  const body = JSON.stringify({ username: credentials.username, password: credentials.password });
+  return cachedSource(async (options) => {
+    const path = `/api/account/${encodeURIComponent(deps.siteId)}/login?v=1.3`;
+    const got = await postForToken(
+      deps,
+      'login',
+      path,
+      { body, contentType: 'application/json' },
+      'user name and password',
+      options,
+    );
+    const bearer = (got.data as { bearer?: unknown } | undefined)?.bearer;
+    if (typeof bearer !== 'string' || bearer === '')
+      throw unusableResponse(
+        deps.transport,
+        { vendor: 'liveperson', operation: 'login' },
+        got,
+        'the Login Service returned no bearer',
+      );
+    deps.redactor.add(bearer);
+    return { token: bearer }; // sessions state no lifetime: kept until the API answers 401
+  }, deps.now ?? Date.now);
+}
+
+/** The caller's own function, asked for a token before every attempt (it caches as it sees fit). */
+export function providerSource(provide: () => Promise<string>, redactor: Redactor): TokenSource {
+  return {
+    async token() {
+      const token = await provide();
+      if (typeof token !== 'string' || token.trim() === '')
+        throw new AuthenticationError('liveperson auth.bearer: the provider function returned no token', {
+          vendor: 'liveperson',
+          operation: 'bearerProvider',
+        });
+      redactor.add(token);
+      return token;
+    },
+    refresh() {},
+  };
+}
