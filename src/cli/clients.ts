@@ -86,6 +86,8 @@ const HASH_SALT = 'PRIVACY_DELETIONS_HASH_SALT';
 const SECRET_NAMES = [
   'MIXPANEL_PROJECT_TOKEN',
   'MIXPANEL_OAUTH_TOKEN',
+  'LIVEPERSON_CLIENT_SECRET',
+  'LIVEPERSON_PASSWORD',
   'LIVEPERSON_BEARER',
   ...LIVEPERSON_OAUTH1_SECRETS,
   // Whoever knows the salt can test candidate ids against a hashed journal, so it is kept like a credential.
@@ -168,16 +170,35 @@ function warnIfTokenExpiring(issued: string, now = Date.now()): void {
   }
 }
 
-export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
-  const siteId = flags.siteId ?? env('LIVEPERSON_SITE_ID');
-  if (!siteId) throw new UsageError('LivePerson needs --site-id or LIVEPERSON_SITE_ID');
+/** Both halves of a credential pair, or neither; one alone is a usage error naming the other. */
+function pair(first: string, second: string): [string, string] | undefined {
+  const a = secret(first); // read like a secret, so `<NAME>_FILE` works for both halves
+  const b = secret(second);
+  if (!a && !b) return undefined;
+  if (!a || !b)
+    throw new UsageError(`${a ? second : first} is missing: set both ${first} and ${second} (each may be …_FILE)`);
+  return [a, b];
+}
+
+/**
+ * LivePerson credentials from the environment, in this order of preference: OAuth 2.0 client credentials, a Login
+ * Service user, a bearer token, OAuth 1.0 keys (retired by LivePerson: warned about).
+ */
+function livePersonAuthFromEnv(): LivePersonAuth {
+  const client = pair('LIVEPERSON_CLIENT_ID', 'LIVEPERSON_CLIENT_SECRET');
+  if (client) return { clientCredentials: { clientId: client[0], clientSecret: client[1] } };
+  const user = pair('LIVEPERSON_USERNAME', 'LIVEPERSON_PASSWORD');
+  if (user) return { login: { username: user[0], password: user[1] } };
   const bearer = secret('LIVEPERSON_BEARER');
+  if (bearer) return { bearer };
   const oauth = LIVEPERSON_OAUTH1_SECRETS.map(secret);
-  let auth: LivePersonAuth;
-  if (bearer) auth = { bearer };
-  else if (oauth.every(Boolean)) {
+  if (oauth.every(Boolean)) {
     const [consumerKey, consumerSecret, token, tokenSecret] = oauth as string[];
-    auth = {
+    process.stderr.write(
+      `warning: LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}; these keys may be refused (401). ` +
+        'Prefer LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET (OAuth 2.0 client credentials).\n',
+    );
+    return {
       oauth1: {
         consumerKey: consumerKey as string,
         consumerSecret: consumerSecret as string,
@@ -185,16 +206,21 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
         tokenSecret: tokenSecret as string,
       },
     };
-    process.stderr.write(
-      `warning: LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}; these keys may be refused (401). ` +
-        'Prefer LIVEPERSON_BEARER (a Login Service or OAuth 2.0 token).\n',
-    );
-  } else {
-    throw new UsageError(
-      `LivePerson needs LIVEPERSON_BEARER, or all of ${LIVEPERSON_OAUTH1_SECRETS.join(', ')} (each may be given as …_FILE, a file holding it)`,
-    );
   }
+  throw new UsageError(
+    'LivePerson needs LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET (OAuth 2.0 client credentials), or ' +
+      'LIVEPERSON_USERNAME and LIVEPERSON_PASSWORD (Login Service), or LIVEPERSON_BEARER, or all of ' +
+      `${LIVEPERSON_OAUTH1_SECRETS.join(', ')} (each secret may be given as …_FILE, a file holding it)`,
+  );
+}
+
+export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
+  const siteId = flags.siteId ?? env('LIVEPERSON_SITE_ID');
+  if (!siteId) throw new UsageError('LivePerson needs --site-id or LIVEPERSON_SITE_ID');
+  const auth = livePersonAuthFromEnv();
   const baseUrl = flags.livepersonBaseUrl ?? env('LIVEPERSON_BASE_URL');
+  const sentinelBaseUrl = env('LIVEPERSON_SENTINEL_BASE_URL');
+  const loginBaseUrl = env('LIVEPERSON_LOGIN_BASE_URL');
   const domain = flags.domain ?? env('LIVEPERSON_DOMAIN');
   const quotaText = env('LIVEPERSON_MONTHLY_QUOTA');
   const limit = flags.monthlyQuota ?? (quotaText === undefined ? undefined : Number(quotaText));
@@ -208,6 +234,8 @@ export function livePersonClient(flags: ConnectionFlags): LivePersonClient {
       auth,
       ...(baseUrl ? { baseUrl } : {}),
       ...(domain ? { domain } : {}),
+      ...(sentinelBaseUrl ? { sentinelBaseUrl } : {}),
+      ...(loginBaseUrl ? { loginBaseUrl } : {}),
       monthlyQuota: {
         ledger,
         ...(limit === undefined ? {} : { limit }),

@@ -119,7 +119,13 @@ export function buildProgram(): Command {
       positiveInt('--liveperson-quota'),
       100,
     )
-    .action(async (o: { port: number; mixpanelRps: number; livepersonQuota: number }) =>
+    .option(
+      '--liveperson-token-ttl <seconds>',
+      'lifetime of the LivePerson tokens it issues (client credentials, login) on its clock',
+      positiveInt('--liveperson-token-ttl'),
+      3600,
+    )
+    .action(async (o: { port: number; mixpanelRps: number; livepersonQuota: number; livepersonTokenTtl: number }) =>
       (await import('./commands/sandbox.js')).sandboxCommand(o),
     );
   return program;

@@ -31,8 +31,27 @@ export const nonNegativeInt = (name: string) => (v: string) => {
   return n;
 };
 
+/** What --help of every command that talks to a vendor says about the environment and exit codes. */
+const ENVIRONMENT_HELP = `
+Environment (each secret may instead be <NAME>_FILE, the path of a file holding it):
+  Mixpanel    MIXPANEL_PROJECT_TOKEN, MIXPANEL_OAUTH_TOKEN, MIXPANEL_REGION, MIXPANEL_OAUTH_TOKEN_ISSUED,
+              MIXPANEL_BASE_URL
+  LivePerson  LIVEPERSON_SITE_ID and one of, in this order of preference:
+                LIVEPERSON_CLIENT_ID + LIVEPERSON_CLIENT_SECRET   OAuth 2.0 client credentials
+                LIVEPERSON_USERNAME + LIVEPERSON_PASSWORD         Login Service user
+                LIVEPERSON_BEARER                                 a bearer token
+                LIVEPERSON_CONSUMER_KEY, _CONSUMER_SECRET, _TOKEN, _TOKEN_SECRET   OAuth 1.0 (ended 2026-05-31)
+              LIVEPERSON_BASE_URL, LIVEPERSON_SENTINEL_BASE_URL, LIVEPERSON_LOGIN_BASE_URL, LIVEPERSON_DOMAIN,
+              LIVEPERSON_MONTHLY_QUOTA, LIVEPERSON_QUOTA_LEDGER
+  Journal     PRIVACY_DELETIONS_HASH_SALT (for --hash-ids)
+
+Exit codes: 0 all ok; 1 not all ok (a request not cancelled, a read failed); 2 usage error (flags, input,
+credentials, an unusable journal or ledger; nothing sent); 3 create made the request but could not count it;
+130 interrupted (resume with --resume).`;
+
 export function connectionOptions(cmd: Command): Command {
   return cmd
+    .addHelpText('after', ENVIRONMENT_HELP)
     .addOption(new Option('--vendor <vendor>', 'mixpanel or liveperson').choices([...VENDORS]))
     .option('--region <region>', 'Mixpanel data residency: us, eu or in (env MIXPANEL_REGION)')
     .option('--site-id <id>', 'LivePerson account id (env LIVEPERSON_SITE_ID)')

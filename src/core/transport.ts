@@ -245,6 +245,9 @@ export class Transport {
     }
 
     const attempt = async (request: OutgoingRequest): Promise<AttemptResult> => {
+      // Credentials first: fetching a token has its own deadline, and its failure (a refused login) is thrown as is,
+      // with no timer of this attempt left running.
+      await cfg.authorize(request);
       attempts += 1;
       const attemptNo = attempts;
       const started = performance.now();
@@ -253,7 +256,6 @@ export class Transport {
       // One deadline for sending, waiting and reading the whole body; cleared when the attempt ends.
       const timer = setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), timeoutMs);
       const signal = options?.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-      await cfg.authorize(request);
       request.headers.set('user-agent', USER_AGENT);
       sentUrl = request.url;
       sentMethod = request.method;

@@ -34,11 +34,21 @@ export const LIVEPERSON_OAUTH1_END_OF_LIFE = '2026-05-31';
 export type LivePersonAuth =
   | {
       /** OAuth 2.0 client credentials of an installed app: tokens from the Sentinel token endpoint, renewed as needed. */
-      clientCredentials: { clientId: string; clientSecret: string };
+      clientCredentials: {
+        /** The installed app's client_id. */
+        clientId: string;
+        /** The installed app's client_secret (redacted everywhere). */
+        clientSecret: string;
+      };
     }
   | {
       /** A Login Service user: a session bearer from `login`, logged in again after a 401. */
-      login: { username: string; password: string };
+      login: {
+        /** The LivePerson user's login name. */
+        username: string;
+        /** Its password (redacted everywhere). */
+        password: string;
+      };
     }
   | {
       /**

@@ -33,6 +33,11 @@ export interface SandboxOptions {
   mixpanelTimeline?: { stagingAfterMs: number; startedAfterMs: number; successAfterMs: number };
   /** LivePerson: request turns final after (default 5 days), done after (default 6 days). */
   livePersonTimeline?: { finalAfterMs: number; doneAfterMs: number };
+  /**
+   * Lifetime of the LivePerson tokens it issues (OAuth 2.0 client credentials and Login Service bearers), on its own
+   * clock (default 1 h): after it, the API answers 401, as LivePerson does to an expired token.
+   */
+  livePersonTokenTtlMs?: number;
   /** Keep `METHOD path` of every vendor request in `log` (tests; off by default so a long-running sandbox stays small). */
   recordRequests?: boolean;
 }
@@ -61,7 +66,7 @@ export interface Sandbox {
   now(): number;
   advance(ms: number): void;
   seed(vendor: 'mixpanel' | 'liveperson', count: number, ageMs?: number, siteId?: string): string[];
-  stats(): { requests: number; mixpanel429: number; livePerson429: number };
+  stats(): { requests: number; mixpanel429: number; livePerson429: number; livePersonTokens: number };
   /** From now on, requests bearing this Mixpanel OAuth token or LivePerson bearer token get 401. */
   revoke(credential: string): void;
   /** `METHOD path` of every vendor request received, in order (with `recordRequests`). */
@@ -81,9 +86,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let nextLpId = 1000;
   const lpMonthCount = new Map<string, number>();
   const mpBuckets = new Map<string, { tokens: number; at: number }>();
-  const counters = { requests: 0, mixpanel429: 0, livePerson429: 0 };
+  const counters = { requests: 0, mixpanel429: 0, livePerson429: 0, livePersonTokens: 0 };
+  const tokenTtlMs = options.livePersonTokenTtlMs ?? HOUR;
+  /** LivePerson tokens this sandbox issued, and when each expires (its clock). */
+  const issuedTokens = new Map<string, number>();
+
   const revoked = new Set<string>();
-  const isRevoked = (req: IncomingMessage) => revoked.has((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+  const bearerOf = (req: IncomingMessage) => (req.headers.authorization ?? '').replace(/^Bearer /, '');
+  const isRevoked = (req: IncomingMessage) => revoked.has(bearerOf(req));
 
   const mpStatus = (t: MixpanelTask): string => {
     if (t.revoked) return 'REVOKED';
@@ -223,10 +233,34 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return send(res, 405, { status: 'error', error: 'method not allowed' });
   }
 
+  /** LivePerson's token endpoint (Sentinel, OAuth 2.0 client credentials) and Login Service, on this host. */
+  function livePersonTokens(res: ServerResponse, path: string, body: unknown) {
+    const b = (body ?? {}) as Record<string, unknown>;
+    const issue = () => {
+      const token = `sbx-${randomUUID()}`;
+      issuedTokens.set(token, now() + tokenTtlMs);
+      counters.livePersonTokens++;
+      return token;
+    };
+    if (/^\/sentinel\/api\/v2\/account\/[a-zA-Z0-9_]{1,20}\/app\/token$/.test(path)) {
+      if (b.grant_type !== 'client_credentials' || !b.client_id || !b.client_secret)
+        return send(res, 400, { error: 'invalid_request', error_description: 'Problem with body or query parameters' });
+      if (revoked.has(String(b.client_secret))) return send(res, 401, { error: 'invalid_client' });
+      return send(res, 200, { access_token: issue(), token_type: 'Bearer', expires_in: Math.round(tokenTtlMs / 1000) });
+    }
+    if (!b.username || !b.password) return send(res, 400, { message: 'username and password are required' });
+    if (revoked.has(String(b.password))) return send(res, 401, { message: 'wrong user name or password' });
+    return send(res, 200, { bearer: issue(), config: {} });
+  }
+
   function liveperson(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
+    const path = url.pathname.replace(/^\/liveperson/, '');
+    if (req.method === 'POST' && (path.startsWith('/sentinel/') || /^\/api\/account\/[^/]+\/login$/.test(path)))
+      return livePersonTokens(res, path, body);
     if (!/^(Bearer|OAuth) \S+/.test(req.headers.authorization ?? '') || isRevoked(req))
       return send(res, 401, { message: 'unauthorized' });
-    const path = url.pathname.replace(/^\/liveperson/, '');
+    const expiresAt = issuedTokens.get(bearerOf(req));
+    if (expiresAt !== undefined && now() >= expiresAt) return send(res, 401, { message: 'token expired' });
     const m = /^\/api\/account\/([a-zA-Z0-9_]{1,20})\/personal-data-deletion(?:\/(\d+))?(\/cancel)?$/.exec(path);
     if (!m) return send(res, 404, { message: 'no such route' });
     const siteId = m[1] as string;
@@ -307,8 +341,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (size > SANDBOX_MAX_BODY_BYTES) return tooLarge();
       chunks.push(c as Buffer);
     }
+    const text = Buffer.concat(chunks).toString();
+    if (/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? ''))
+      return { body: Object.fromEntries(new URLSearchParams(text)) };
     try {
-      return { body: chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined };
+      return { body: chunks.length ? JSON.parse(text) : undefined };
     } catch {
       send(res, 400, { status: 'error', error: 'body is not JSON' });
       return undefined;

@@ -149,6 +149,9 @@ describe('privacy-deletions CLI', () => {
     const h = await cli(['cancel', '--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('--dry-run');
+    // the variables it reads, in the order LivePerson credentials are preferred, and the exit codes
+    expect(h.stdout).toMatch(/LIVEPERSON_CLIENT_ID[\s\S]*LIVEPERSON_USERNAME[\s\S]*LIVEPERSON_BEARER[\s\S]*OAuth 1\.0/);
+    expect(h.stdout).toContain('Exit codes: 0 all ok');
     // a bad flag value is named in one line with a pointer to --help, not buried under the whole help text
     const bad = await cli(['cancel', '--vendor', 'mixpanel', 'x', '--concurrency', '0']);
     expect(bad.code).toBe(2);
@@ -465,7 +468,9 @@ describe('privacy-deletions CLI', () => {
     const r = await cli(['status', '--vendor', 'liveperson', lp as string], { env: oauth });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`liveperson ${lp} NOT_STARTED cancellable`);
-    expect(r.stderr).toMatch(/^warning: LivePerson ended OAuth 1\.0 on 2026-05-31; .* Prefer LIVEPERSON_BEARER/);
+    expect(r.stderr).toMatch(
+      /^warning: LivePerson ended OAuth 1\.0 on 2026-05-31; .* Prefer LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET/,
+    );
     for (const secret of Object.values(oauth).filter(Boolean)) {
       expect(r.stdout).not.toContain(secret);
       expect(r.stderr).not.toContain(secret);
@@ -1050,5 +1055,59 @@ describe('hardening: outcomes told truthfully, files that cannot be turned again
     const run = await cli(['status', '--vendor', 'mixpanel', 't', '--timeout', String(2 ** 31)]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--timeout must be at most 2147483647 ms');
+  });
+});
+
+describe('LivePerson credentials that work after OAuth 1.0', () => {
+  it('client credentials from the environment; the token expires mid-run and is renewed once, nothing fails', async () => {
+    const ids = sandbox.seed('liveperson', 200);
+    const input = join(dir, 'client-credentials.csv');
+    writeFileSync(input, ids.map((id) => `liveperson,${id}`).join('\n'));
+    const journal = join(dir, 'client-credentials.jsonl');
+    const tokensBefore = sandbox.stats().livePersonTokens;
+    const secretFile = join(dir, 'client-secret');
+    writeFileSync(secretFile, 'cc-cli-secret-4e5f6a\n');
+    const run = await cli(['cancel', '--input', input, '--journal', journal, '--json', '--concurrency', '2'], {
+      env: {
+        LIVEPERSON_CLIENT_ID: 'cli-app',
+        LIVEPERSON_CLIENT_SECRET_FILE: secretFile,
+        LIVEPERSON_SENTINEL_BASE_URL: `${sandbox.url}/liveperson`,
+      },
+      // an hour and a half later on the sandbox's clock: its tokens last an hour, so the one in use now answers 401
+      onSpawn: whenFinals(journal, 20, () => sandbox.advance(90 * 60_000), 2),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const receipts = jsonLines(run.stdout);
+    expect(receipts).toHaveLength(200);
+    expect(receipts.every((r) => r.outcome === 'cancelled')).toBe(true);
+    expect(sandbox.stats().livePersonTokens - tokensBefore).toBe(2);
+    expect(`${run.stdout}${run.stderr}${readFileSync(journal, 'utf8')}`).not.toContain('cc-cli-secret-4e5f6a');
+  }, 60_000);
+
+  it('a Login Service user; a refused login is an AuthenticationError naming the login endpoint, exit 1', async () => {
+    const [id] = sandbox.seed('liveperson', 1) as [string];
+    const env = {
+      LIVEPERSON_USERNAME: 'privacy-bot',
+      LIVEPERSON_PASSWORD: 'cli-login-pw-8d7c',
+      LIVEPERSON_LOGIN_BASE_URL: `${sandbox.url}/liveperson`,
+    };
+    const ok = await cli(['cancel', '--vendor', 'liveperson', id, '--json'], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(jsonLines(ok.stdout)[0]).toMatchObject({ outcome: 'cancelled', verified: true });
+    sandbox.revoke('cli-login-pw-8d7c');
+    const refused = await cli(['status', '--vendor', 'liveperson', id], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(
+      /AuthenticationError: liveperson login: .*\/login\?v=1\.3 refused the user name and password/,
+    );
+    expect(`${refused.stdout}${refused.stderr}`).not.toContain('cli-login-pw-8d7c');
+  });
+
+  it('half a credential pair is a usage error naming the missing half', async () => {
+    const run = await cli(['status', '--vendor', 'liveperson', '1'], { env: { LIVEPERSON_CLIENT_ID: 'cli-app' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'LIVEPERSON_CLIENT_SECRET is missing: set both LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET',
+    );
   });
 });

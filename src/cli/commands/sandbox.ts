@@ -1,11 +1,17 @@
 /** `privacy-deletions sandbox`: the stateful local stand-in for both vendors, until Ctrl-C or SIGTERM. */
 import { startSandbox } from '../../sandbox/server.js';
 
-export async function sandboxCommand(o: { port: number; mixpanelRps: number; livepersonQuota: number }): Promise<void> {
+export async function sandboxCommand(o: {
+  port: number;
+  mixpanelRps: number;
+  livepersonQuota: number;
+  livepersonTokenTtl: number;
+}): Promise<void> {
   const sb = await startSandbox({
     port: o.port,
     mixpanelRequestsPerSecond: o.mixpanelRps,
     livePersonMonthlyQuota: o.livepersonQuota,
+    livePersonTokenTtlMs: o.livepersonTokenTtl * 1000,
   });
   process.stdout.write(
     `sandbox listening on ${sb.url}\n  Mixpanel base URL:   ${sb.url}/mixpanel\n  LivePerson base URL: ${sb.url}/liveperson\n` +
