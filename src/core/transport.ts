@@ -98,6 +98,8 @@ export interface TransportConfig extends ClientOptions {
   redactor: Redactor;
   /** Sets credentials on an outgoing request's headers (runs per attempt, so OAuth 1.0 nonces are fresh). */
   authorize: (request: OutgoingRequest) => void | Promise<void>;
+  /** Told of every request the vendor answered 401, with the credentials it carried (to retire a token). */
+  onUnauthorized?: ((request: OutgoingRequest) => void) | undefined;
   /** Shared limiter for this credential, if the vendor has a request rate limit. */
   limiter?: Limiter | undefined;
   /** Vendor-specific status mapping; falls back to the shared one. */
@@ -274,6 +276,7 @@ export class Transport {
       try {
         const run = () => send(request, signal);
         answered = cfg.limiter ? await cfg.limiter.add(run, { signal }) : await run();
+        if (answered.status === 401) cfg.onUnauthorized?.(request);
         return { ...(await settle(answered, request.url)), log };
       } catch (err) {
         // Also a body that dripped past the deadline or was cut off mid-way: no complete response arrived.

@@ -66,25 +66,27 @@ export interface Authorizer {
   scheme: 'clientCredentials' | 'login' | 'bearer' | 'provider' | 'oauth1';
   secrets: string[];
   authorize(request: OutgoingRequest): void | Promise<void>;
-  /** For the schemes that can get a new token: forget the one just used, so the next attempt gets a fresh one. */
-  refresh?(): void;
+  /**
+   * For the schemes that can get a new token: the API answered `request` with 401, so the token it carried is
+   * retired and the next attempt gets a fresh one (called by the transport, which knows which token was sent).
+   */
+  retire?(request: OutgoingRequest): void;
 }
 
 /** Where the token schemes send their requests: the Sentinel and Login Service hosts, and how to reach them. */
 export type TokenEndpoints = (service: 'sentinel' | 'agentVep') => TokenEndpointDeps;
 
-/** An authorizer that sends a bearer from `source`, remembering the last one sent so a 401 can retire it. */
+/** An authorizer that sends a bearer from `source`. */
 function bearerFrom(scheme: Authorizer['scheme'], source: TokenSource, secrets: string[]): Authorizer {
-  let last: string | undefined;
   return {
     scheme,
     secrets,
     async authorize(request) {
-      last = await source.token();
-      request.headers.set('authorization', `Bearer ${last}`);
+      request.headers.set('authorization', `Bearer ${await source.token()}`);
     },
-    refresh() {
-      if (last !== undefined) source.refresh(last);
+    retire(request) {
+      const sent = request.headers.get('authorization')?.replace(/^Bearer /, '');
+      if (sent) source.refresh(sent);
     },
   };
 }

@@ -233,6 +233,7 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
     vendor: 'liveperson',
     redactor,
     authorize: authorizer.authorize,
+    onUnauthorized: authorizer.retire,
     // 429 here is the monthly quota: waiting does not help and a retry would burn nothing but time.
     nonRetryableStatus: [429],
     errorForStatus: (details) =>
@@ -267,8 +268,8 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
     try {
       return await run();
     } catch (err) {
-      if (!authorizer.refresh || !renewable(err)) throw err;
-      authorizer.refresh();
+      // the transport has already retired the refused token (authorizer.retire); the repeat fetches a fresh one
+      if (!authorizer.retire || !renewable(err)) throw err;
       try {
         return await run();
       } catch (again) {

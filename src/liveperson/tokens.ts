@@ -14,7 +14,10 @@ import type { Transport } from '../core/transport.js';
 export interface TokenSource {
   /** A token to send now (cached while fresh). */
   token(options?: CallOptions): Promise<string>;
-  /** After the API refused `stale` with 401: forget it, so the next `token()` gets a new one. */
+  /**
+   * After the API refused `stale` with 401: forget it, so the next `token()` gets a new one. A newer token (another
+   * call already renewed it) is kept: with several calls in flight, each stale 401 must not retire the fresh one.
+   */
   refresh(stale: string): void;
 }
 

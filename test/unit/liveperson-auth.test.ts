@@ -82,6 +82,14 @@ describe('OAuth 2.0 client credentials', () => {
     expect(v.tokenRequests()).toHaveLength(2);
   });
 
+  it('several calls in flight meeting 401 with the old token renew it once, not once each', async () => {
+    const v = await vendor((token) => token !== 'tok-1');
+    const lp = v.client(cc);
+    const got = await Promise.all(Array.from({ length: 8 }, () => lp.getDeletionRequest('7')));
+    expect(got).toHaveLength(8);
+    expect(v.tokenRequests()).toHaveLength(2);
+  });
+
   it('a second 401 is an AuthenticationError that names the likely cause; no token or secret in it', async () => {
     const v = await vendor(() => false);
     const err = (await v
