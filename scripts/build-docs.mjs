@@ -35,6 +35,7 @@ if (inlineRedoc.includes('export{')) throw new Error('unexpected Redoc bundle sh
 
 const SPECS = [
   { name: 'liveperson', spec: 'specs/liveperson/personal-data-deletion.openapi.yaml' },
+  { name: 'liveperson-auth', spec: 'specs/liveperson/auth.openapi.yaml' },
   { name: 'mixpanel', spec: 'generated/mixpanel.openapi.yaml' },
 ];
 for (const { name, spec } of SPECS) {
@@ -69,6 +70,7 @@ writeFileSync(
 <ul>
   <li><a href="sdk/index.html">SDK reference</a> (TypeDoc)</li>
   <li><a href="api/liveperson.html">LivePerson Personal Data Deletion API</a> (the spec the SDK is generated from)</li>
+  <li><a href="api/liveperson-auth.html">LivePerson token endpoints</a> (client credentials, Login Service)</li>
   <li><a href="api/mixpanel.html">Mixpanel GDPR API</a> (Mixpanel's published spec with the project's overlay)</li>
 </ul>
 `,

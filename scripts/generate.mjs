@@ -13,6 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 const LIVEPERSON_SPEC = 'specs/liveperson/personal-data-deletion.openapi.yaml';
+const LIVEPERSON_AUTH_SPEC = 'specs/liveperson/auth.openapi.yaml';
 const MIXPANEL_SPEC = 'specs/mixpanel/gdpr.openapi.yaml';
 const MIXPANEL_OVERLAY = 'specs/mixpanel/gdpr.overlay.yaml';
 
@@ -64,7 +65,7 @@ export async function generate(outDir = join(root, 'generated')) {
   await applyMixpanelOverlay(mixpanelEffective);
 
   // Lint the hand-written spec, the untouched vendor file and the overlaid result (rules in redocly.yaml).
-  run(bin('redocly'), ['lint', 'liveperson@v1', 'mixpanel-vendor@v3']);
+  run(bin('redocly'), ['lint', 'liveperson@v1', 'liveperson-auth@v1', 'mixpanel-vendor@v3']);
   run(bin('redocly'), [
     'lint',
     mixpanelEffective,
@@ -75,8 +76,9 @@ export async function generate(outDir = join(root, 'generated')) {
   ]);
 
   await emitTypes(LIVEPERSON_SPEC, join(outDir, 'liveperson.ts'), [LIVEPERSON_SPEC]);
+  await emitTypes(LIVEPERSON_AUTH_SPEC, join(outDir, 'liveperson-auth.ts'), [LIVEPERSON_AUTH_SPEC]);
   await emitTypes(mixpanelEffective, join(outDir, 'mixpanel.ts'), [MIXPANEL_SPEC, MIXPANEL_OVERLAY]);
-  return ['liveperson.ts', 'mixpanel.openapi.yaml', 'mixpanel.ts'];
+  return ['liveperson-auth.ts', 'liveperson.ts', 'mixpanel.openapi.yaml', 'mixpanel.ts'];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -13,3 +13,5 @@ export const VENDOR_SPECS: { mixpanel: string; liveperson: string };
 export function startVendorProxies(
   sandboxUrl: string,
 ): Promise<{ mixpanelUrl: string; livePersonUrl: string; children: ChildProcess[] }>;
+/** LivePerson's token endpoints spec (client credentials, Login Service): mocked in contract tests. */
+export const LIVEPERSON_AUTH_SPEC: string;

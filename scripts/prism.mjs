@@ -47,6 +47,9 @@ export async function startPrism(mode, spec, upstream) {
 }
 
 /** The spec each vendor's traffic is checked against: LivePerson's hand-written one, Mixpanel's with the overlay. */
+/** LivePerson's token endpoints (client credentials, Login Service): mocked in contract tests, not proxied. */
+export const LIVEPERSON_AUTH_SPEC = 'specs/liveperson/auth.openapi.yaml';
+
 export const VENDOR_SPECS = {
   mixpanel: 'generated/mixpanel.openapi.yaml',
   liveperson: 'specs/liveperson/personal-data-deletion.openapi.yaml',

@@ -4,8 +4,9 @@
  * concurrent calls share one token request; after a 401 the client asks for a fresh one once (`refresh`). Every token
  * is registered with the client's redactor the moment it arrives, so none can appear in an error or a log.
  */
-import { AuthenticationError } from '../core/errors.js';
-import { outgoing } from '../core/openapi-client.js';
+import type { paths } from '../../generated/liveperson-auth.js';
+import { ApiStatusError, AuthenticationError } from '../core/errors.js';
+import { createOpenApiClient, type RawResult, type RequestFetch } from '../core/openapi-client.js';
 import type { Redactor } from '../core/redact.js';
 import { type CallOptions, execute, unusableResponse } from '../core/request.js';
 import type { Transport } from '../core/transport.js';
@@ -64,42 +65,37 @@ export interface TokenEndpointDeps {
   now?: () => number;
 }
 
-/** POSTs to a token or login endpoint and returns the parsed 2xx body; 400/401 become an AuthenticationError naming it. */
-async function postForToken(
+/** The token and login endpoints, typed from specs/liveperson/auth.openapi.yaml. */
+const api = createOpenApiClient<paths>('');
+
+/**
+ * Sends one token or login request (`invoke` makes the openapi-fetch call) and returns its 2xx; a 400 or 401 is an
+ * AuthenticationError naming the endpoint (the credentials were refused: never retried).
+ */
+async function askForToken(
   deps: TokenEndpointDeps,
-  operation: string,
-  path: string,
-  init: { body: string; contentType: string },
+  operation: 'fetchToken' | 'login',
   what: string,
+  invoke: (fetch: RequestFetch, baseUrl: string) => Promise<RawResult>,
   options?: CallOptions,
 ) {
-  const url = `${await deps.baseUrl(options)}${path}`;
+  const baseUrl = await deps.baseUrl(options);
   const op = { vendor: 'liveperson' as const, operation };
   try {
-    return await execute<unknown>(deps.transport, op, options, async (fetch) => {
-      const response = await fetch(
-        outgoing(url, { method: 'POST', headers: { 'content-type': init.contentType }, body: init.body }),
-      );
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {}
-      return response.ok ? { data: parsed, response } : { error: parsed, response };
-    });
+    return await execute<unknown>(deps.transport, op, options, (fetch) => invoke(fetch, baseUrl));
   } catch (err) {
-    if (err instanceof AuthenticationError || (err instanceof Error && 'status' in err && err.status === 400)) {
-      const e = err as AuthenticationError;
+    if (err instanceof ApiStatusError && (err.status === 400 || err.status === 401)) {
+      const where = err.request?.url ?? baseUrl;
       throw new AuthenticationError(
-        `liveperson ${operation}: ${deps.redactor.url(url)} refused the ${what} (HTTP ${e.status}); check them, and that the account is ${deps.siteId}`,
+        `liveperson ${operation}: ${where} refused the ${what} (HTTP ${err.status}); check them, and that the account is ${deps.siteId}`,
         {
           ...op,
-          status: e.status,
-          headers: e.headers,
-          body: e.body,
-          requestId: e.requestId,
-          request: e.request,
-          attempts: e.attempts,
+          status: err.status,
+          headers: err.headers,
+          body: err.body,
+          requestId: err.requestId,
+          request: err.request,
+          attempts: err.attempts,
         },
       );
     }
@@ -113,19 +109,25 @@ export function clientCredentialsSource(
   deps: TokenEndpointDeps,
 ): TokenSource {
   const now = deps.now ?? Date.now;
-  const body = new URLSearchParams({
-    grant_type: 'client_credentials',
+  const body = {
+    grant_type: 'client_credentials' as const,
     client_id: credentials.clientId,
     client_secret: credentials.clientSecret,
-  }).toString();
+  };
   return cachedSource(async (options) => {
-    const path = `/sentinel/api/v2/account/${encodeURIComponent(deps.siteId)}/app/token`;
-    const got = await postForToken(
+    const got = await askForToken(
       deps,
       'fetchToken',
-      path,
-      { body, contentType: 'application/x-www-form-urlencoded' },
       'client credentials',
+      (fetch, baseUrl) =>
+        api.POST('/sentinel/api/v2/account/{accountId}/app/token', {
+          baseUrl,
+          params: { path: { accountId: deps.siteId } },
+          body,
+          bodySerializer: (b) => new URLSearchParams(b).toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          fetch,
+        }),
       options,
     );
     const data = got.data as { access_token?: unknown; expires_in?: unknown } | undefined;
@@ -147,15 +149,19 @@ export function clientCredentialsSource(
 
 /** The Login Service: `POST {agentVep}/api/account/{siteId}/login?v=1.3` with `{username, password}` → `{bearer}`. */
 export function loginSource(credentials: { username: string; password: string }, deps: TokenEndpointDeps): TokenSource {
-  const body = JSON.stringify({ username: credentials.username, password: credentials.password });
+  const body = { username: credentials.username, password: credentials.password };
   return cachedSource(async (options) => {
-    const path = `/api/account/${encodeURIComponent(deps.siteId)}/login?v=1.3`;
-    const got = await postForToken(
+    const got = await askForToken(
       deps,
       'login',
-      path,
-      { body, contentType: 'application/json' },
       'user name and password',
+      (fetch, baseUrl) =>
+        api.POST('/api/account/{accountId}/login', {
+          baseUrl,
+          params: { path: { accountId: deps.siteId }, query: { v: '1.3' } },
+          body,
+          fetch,
+        }),
       options,
     );
     const bearer = (got.data as { bearer?: unknown } | undefined)?.bearer;

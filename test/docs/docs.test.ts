@@ -74,13 +74,14 @@ function operations(specPath: string): { summaries: string[]; tags: string[] } {
 describe('documentation pages in headless Chromium, offline', () => {
   it.each([
     ['liveperson', 'specs/liveperson/personal-data-deletion.openapi.yaml'],
+    ['liveperson-auth', 'specs/liveperson/auth.openapi.yaml'],
     ['mixpanel', 'generated/mixpanel.openapi.yaml'],
   ])(
     'the %s API page renders every operation without the network',
     async (name, spec) => {
       const { summaries, tags } = operations(spec);
       const { text, network } = await open(`api/${name}.html`, `api-${name}.png`, tags);
-      expect(summaries.length).toBeGreaterThanOrEqual(4);
+      expect(summaries.length).toBeGreaterThanOrEqual(2);
       for (const summary of summaries) expect(text, summary).toContain(summary);
       expect(network).toEqual([]);
     },

@@ -4,17 +4,19 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
-import { startPrism, VENDOR_SPECS } from '../../scripts/prism.mjs';
+import { LIVEPERSON_AUTH_SPEC, startPrism, VENDOR_SPECS } from '../../scripts/prism.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     prismLivePerson: string;
+    prismLivePersonAuth: string;
     prismMixpanel: string;
   }
 }
 
 const SPECS = {
   prismLivePerson: VENDOR_SPECS.liveperson,
+  prismLivePersonAuth: LIVEPERSON_AUTH_SPEC,
   prismMixpanel: VENDOR_SPECS.mixpanel,
 } as const;
 
