@@ -190,17 +190,16 @@ export class ServerError extends ApiStatusError {
 export function restated<E extends PrivacyApiError>(err: E, message: string, cause?: unknown): E {
   const Kind = err.constructor as new (message: string, details: ErrorDetails & Record<string, unknown>) => E;
   return new Kind(message, {
-    vendor: err.vendor,
-    operation: err.operation,
-    status: err.status,
-    headers: err.headers,
-    body: err.body,
-    requestId: err.requestId,
-    request: err.request,
-    attempts: err.attempts,
+    ...detailsOf(err),
     ...(err instanceof ConflictError
       ? { conflictingDistinctIds: err.conflictingDistinctIds, conflictingTaskIds: err.conflictingTaskIds }
       : {}),
     cause,
   });
+}
+
+/** What an error was made from (no message, no cause): to make another error about the same exchange. */
+export function detailsOf(err: PrivacyApiError): ErrorDetails {
+  const { vendor, operation, status, headers, body, requestId, request, attempts } = err;
+  return { vendor, operation, status, headers, body, requestId, request, attempts };
 }

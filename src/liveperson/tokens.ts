@@ -5,7 +5,7 @@
  * is registered with the client's redactor the moment it arrives, so none can appear in an error or a log.
  */
 import type { paths } from '../../generated/liveperson-auth.js';
-import { ApiStatusError, AuthenticationError } from '../core/errors.js';
+import { ApiStatusError, AuthenticationError, detailsOf } from '../core/errors.js';
 import { createOpenApiClient, type RawResult, type RequestFetch } from '../core/openapi-client.js';
 import type { Redactor } from '../core/redact.js';
 import { type CallOptions, execute, unusableResponse } from '../core/request.js';
@@ -88,15 +88,7 @@ async function askForToken(
       const where = err.request?.url ?? baseUrl;
       throw new AuthenticationError(
         `liveperson ${operation}: ${where} refused the ${what} (HTTP ${err.status}); check them, and that the account is ${deps.siteId}`,
-        {
-          ...op,
-          status: err.status,
-          headers: err.headers,
-          body: err.body,
-          requestId: err.requestId,
-          request: err.request,
-          attempts: err.attempts,
-        },
+        { ...detailsOf(err), ...op },
       );
     }
     throw err;

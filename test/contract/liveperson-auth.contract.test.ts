@@ -3,14 +3,12 @@
  * validation on: the SDK's client-credentials and login requests must be what the spec says, and the token Prism
  * answers must reach the Personal Data Deletion API (its own Prism mock) as the bearer.
  */
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { AuthenticationError, createLivePersonClient, type LivePersonAuth } from '../../src/index.js';
 import { contractFetch, type PreferRule } from '../helpers/contract-fetch.js';
 
-let current: ReturnType<typeof contractFetch> | undefined;
 function client(auth: LivePersonAuth, rules: PreferRule[] = []) {
   const cf = contractFetch(rules);
-  current = cf;
   const lp = createLivePersonClient({
     siteId: '92186583',
     auth,
@@ -22,11 +20,6 @@ function client(auth: LivePersonAuth, rules: PreferRule[] = []) {
   });
   return { lp, cf };
 }
-
-afterEach(() => {
-  expect(current?.problems() ?? []).toEqual([]);
-  current = undefined;
-});
 
 describe('LivePerson token endpoints against a Prism mock of the spec', () => {
   it('client credentials: a valid token request, and its token sent as the bearer to the deletion API', async () => {

