@@ -47,11 +47,11 @@ class ReadResponse {
   readonly bodyUsed = true;
   readonly redirected = false;
   readonly type = 'basic';
+  readonly url = '';
   constructor(
     readonly status: number,
     readonly statusText: string,
     readonly headers: Headers,
-    readonly url: string,
     body: Uint8Array | string,
   ) {
     this.#body = body;
@@ -76,7 +76,7 @@ export function readResponse(
   from: { status: number; statusText: string; headers: Headers },
   body: Uint8Array | string,
 ): Response {
-  return new ReadResponse(from.status, from.statusText, from.headers, '', body) as unknown as Response;
+  return new ReadResponse(from.status, from.statusText, from.headers, body) as unknown as Response;
 }
 
 /** openapi-fetch types its per-call `fetch` as taking a Request; at run time it receives an OutgoingRequest. */

@@ -70,7 +70,7 @@ export interface RetryOptions {
 export interface ClientOptions extends RetryOptions {
   /** Base URL override (tests, proxies). https only, or http to a loopback address. */
   baseUrl?: string;
-  /** fetch implementation; looked up at call time, so test doubles installed later still apply. */
+  /** A fetch implementation to send through instead of undici's request() (a proxy agent, a test double). */
   fetch?: typeof fetch;
   /** Deadline per HTTP attempt in ms, including time queued for the rate limiter (default 30000). */
   timeoutMs?: number;
@@ -161,6 +161,8 @@ export class Transport {
   readonly #config: TransportConfig;
   readonly #nonRetryable: ReadonlySet<number>;
   readonly #maxResponseBytes: number;
+  /** How attempts go out: fixed per client, so chosen once here rather than per call. */
+  readonly #send: Send;
 
   constructor(config: TransportConfig) {
     const ctx = { vendor: config.vendor, operation: 'createClient' };
@@ -173,6 +175,7 @@ export class Transport {
     this.redactor = config.redactor;
     this.#config = config;
     this.#nonRetryable = new Set(config.nonRetryableStatus ?? []);
+    this.#send = config.fetch ? fetchSender(config.fetch) : undiciSend;
   }
 
   errorForStatus(details: ErrorDetails & { status: number }): PrivacyApiError {
@@ -192,7 +195,7 @@ export class Transport {
     const maxBytes = this.#maxResponseBytes;
     const nonRetryable = this.#nonRetryable;
     const redactor = this.redactor;
-    const send: Send = cfg.fetch ? fetchSender(cfg.fetch) : undiciSend;
+    const send = this.#send;
     let attempts = 0;
     let sentUrl: string | undefined;
     let sentMethod = '';

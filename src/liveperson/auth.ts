@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import type OAuth from 'oauth-1.0a';
 import * as guard from '../core/guards.js';
 import type { OutgoingRequest } from '../core/openapi-client.js';
+import type { Redactor } from '../core/redact.js';
 import {
   clientCredentialsSource,
   loginSource,
@@ -91,7 +92,10 @@ function bearerFrom(scheme: Authorizer['scheme'], source: TokenSource, secrets: 
   };
 }
 
-export function createAuthorizer(auth: LivePersonAuth | undefined, endpoints: TokenEndpoints): Authorizer {
+export function createAuthorizer(
+  auth: LivePersonAuth | undefined,
+  { endpoints, redactor }: { endpoints: TokenEndpoints; redactor: Redactor },
+): Authorizer {
   const ctx = { vendor: 'liveperson' as const, operation: 'createLivePersonClient' };
   if (auth && 'clientCredentials' in auth) {
     const c = auth.clientCredentials ?? ({} as { clientId: string; clientSecret: string });
@@ -108,7 +112,7 @@ export function createAuthorizer(auth: LivePersonAuth | undefined, endpoints: To
   }
   if (auth && 'bearer' in auth && typeof auth.bearer === 'function') {
     const provide = auth.bearer;
-    return bearerFrom('provider', providerSource(provide, endpoints('sentinel').redactor), []);
+    return bearerFrom('provider', providerSource(provide, redactor), []);
   }
   if (auth && 'bearer' in auth) {
     const bearer = guard.nonEmptySecret(ctx, 'auth.bearer', auth.bearer);

@@ -221,12 +221,15 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
     domainApi ??= guard.baseUrl(setup, options.domainApiBaseUrl ?? DEFAULT_DOMAIN_API);
     return createDomainResolver(openTransport, domainApi, siteId, service);
   };
-  const authorizer = createAuthorizer(options.auth, (service) => ({
-    siteId,
+  const authorizer = createAuthorizer(options.auth, {
     redactor,
-    transport: openTransport,
-    baseUrl: host(service === 'sentinel' ? options.sentinelBaseUrl : options.loginBaseUrl, service),
-  }));
+    endpoints: (service) => ({
+      siteId,
+      redactor,
+      transport: openTransport,
+      baseUrl: host(service === 'sentinel' ? options.sentinelBaseUrl : options.loginBaseUrl, service),
+    }),
+  });
   for (const secret of authorizer.secrets) redactor.add(secret);
   const transport = new Transport({
     ...options,

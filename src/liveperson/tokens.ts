@@ -8,7 +8,7 @@ import type { paths } from '../../generated/liveperson-auth.js';
 import { ApiStatusError, AuthenticationError, detailsOf } from '../core/errors.js';
 import { createOpenApiClient, type RawResult, type RequestFetch } from '../core/openapi-client.js';
 import type { Redactor } from '../core/redact.js';
-import { type CallOptions, execute, unusableResponse } from '../core/request.js';
+import { type CallOptions, execute, type Success, unusableResponse } from '../core/request.js';
 import type { Transport } from '../core/transport.js';
 
 /** Where a bearer token comes from. */
@@ -32,12 +32,12 @@ interface Fetched {
 }
 
 /** Caches what `fetchToken` returns and shares one request among concurrent callers. */
-function cachedSource(fetchToken: (options?: CallOptions) => Promise<Fetched>, now: () => number): TokenSource {
+function cachedSource(fetchToken: (options?: CallOptions) => Promise<Fetched>): TokenSource {
   let cached: Fetched | undefined;
   let inFlight: Promise<Fetched> | undefined;
   return {
     async token(options) {
-      if (cached && (cached.expiresAt === undefined || now() < cached.expiresAt)) return cached.token;
+      if (cached && (cached.expiresAt === undefined || Date.now() < cached.expiresAt)) return cached.token;
       // `cached` is set before `inFlight` is cleared, so a caller arriving in between never starts a second request
       inFlight ??= fetchToken(options)
         .then((fetched) => {
@@ -62,27 +62,29 @@ export interface TokenEndpointDeps {
   /** A transport that adds no credentials; its 400/401 are refusals of the credentials, never retried. */
   transport: Transport;
   redactor: Redactor;
-  now?: () => number;
 }
 
 /** The token and login endpoints, typed from specs/liveperson/auth.openapi.yaml. */
 const api = createOpenApiClient<paths>('');
 
 /**
- * Sends one token or login request (`invoke` makes the openapi-fetch call) and returns its 2xx; a 400 or 401 is an
- * AuthenticationError naming the endpoint (the credentials were refused: never retried).
+ * Sends one token or login request (`invoke` makes the openapi-fetch call) and returns the token in `field` of its
+ * 2xx body, registered with the redactor; a 400 or 401 is an AuthenticationError naming the endpoint (the
+ * credentials were refused: never retried).
  */
 async function askForToken(
   deps: TokenEndpointDeps,
   operation: 'fetchToken' | 'login',
   what: string,
+  field: 'access_token' | 'bearer',
   invoke: (fetch: RequestFetch, baseUrl: string) => Promise<RawResult>,
   options?: CallOptions,
-) {
+): Promise<{ token: string; data: Record<string, unknown> | undefined }> {
   const baseUrl = await deps.baseUrl(options);
   const op = { vendor: 'liveperson' as const, operation };
+  let got: Success<unknown>;
   try {
-    return await execute<unknown>(deps.transport, op, options, (fetch) => invoke(fetch, baseUrl));
+    got = await execute<unknown>(deps.transport, op, options, (fetch) => invoke(fetch, baseUrl));
   } catch (err) {
     if (err instanceof ApiStatusError && (err.status === 400 || err.status === 401)) {
       const where = err.request?.url ?? baseUrl;
@@ -93,6 +95,17 @@ async function askForToken(
     }
     throw err;
   }
+  const data = got.data as Record<string, unknown> | undefined;
+  const token = data?.[field];
+  if (typeof token !== 'string' || token === '')
+    throw unusableResponse(
+      deps.transport,
+      op,
+      got,
+      `the ${operation === 'login' ? 'Login Service' : 'token endpoint'} returned no ${field}`,
+    );
+  deps.redactor.add(token);
+  return { token, data };
 }
 
 /** OAuth 2.0 client credentials: `POST {sentinel}/sentinel/api/v2/account/{siteId}/app/token`, form-encoded. */
@@ -100,17 +113,17 @@ export function clientCredentialsSource(
   credentials: { clientId: string; clientSecret: string },
   deps: TokenEndpointDeps,
 ): TokenSource {
-  const now = deps.now ?? Date.now;
   const body = {
     grant_type: 'client_credentials' as const,
     client_id: credentials.clientId,
     client_secret: credentials.clientSecret,
   };
   return cachedSource(async (options) => {
-    const got = await askForToken(
+    const { token, data } = await askForToken(
       deps,
       'fetchToken',
       'client credentials',
+      'access_token',
       (fetch, baseUrl) =>
         api.POST('/sentinel/api/v2/account/{accountId}/app/token', {
           baseUrl,
@@ -122,31 +135,24 @@ export function clientCredentialsSource(
         }),
       options,
     );
-    const data = got.data as { access_token?: unknown; expires_in?: unknown } | undefined;
-    if (typeof data?.access_token !== 'string' || data.access_token === '')
-      throw unusableResponse(
-        deps.transport,
-        { vendor: 'liveperson', operation: 'fetchToken' },
-        got,
-        'the token endpoint returned no access_token',
-      );
-    deps.redactor.add(data.access_token);
-    const lifetime = typeof data.expires_in === 'number' && data.expires_in > 0 ? data.expires_in * 1000 : undefined;
+    const expiresIn = data?.expires_in;
+    const lifetime = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn * 1000 : undefined;
     return {
-      token: data.access_token,
-      expiresAt: lifetime === undefined ? undefined : now() + Math.max(lifetime - EXPIRY_MARGIN_MS, lifetime / 2),
+      token,
+      expiresAt: lifetime === undefined ? undefined : Date.now() + Math.max(lifetime - EXPIRY_MARGIN_MS, lifetime / 2),
     };
-  }, now);
+  });
 }
 
 /** The Login Service: `POST {agentVep}/api/account/{siteId}/login?v=1.3` with `{username, password}` → `{bearer}`. */
 export function loginSource(credentials: { username: string; password: string }, deps: TokenEndpointDeps): TokenSource {
   const body = { username: credentials.username, password: credentials.password };
   return cachedSource(async (options) => {
-    const got = await askForToken(
+    const { token } = await askForToken(
       deps,
       'login',
       'user name and password',
+      'bearer',
       (fetch, baseUrl) =>
         api.POST('/api/account/{accountId}/login', {
           baseUrl,
@@ -156,17 +162,8 @@ export function loginSource(credentials: { username: string; password: string },
         }),
       options,
     );
-    const bearer = (got.data as { bearer?: unknown } | undefined)?.bearer;
-    if (typeof bearer !== 'string' || bearer === '')
-      throw unusableResponse(
-        deps.transport,
-        { vendor: 'liveperson', operation: 'login' },
-        got,
-        'the Login Service returned no bearer',
-      );
-    deps.redactor.add(bearer);
-    return { token: bearer }; // sessions state no lifetime: kept until the API answers 401
-  }, deps.now ?? Date.now);
+    return { token }; // sessions state no lifetime: kept until the API answers 401
+  });
 }
 
 /** The caller's own function, asked for a token before every attempt (it caches as it sees fit). */
