@@ -278,6 +278,7 @@ export class Transport {
       let answered: Answer | undefined;
       try {
         const run = () => send(request, signal);
+        if (cfg.limiter) await send.warm?.();
         answered = cfg.limiter ? await cfg.limiter.add(run, { signal }) : await run();
         if (answered.status === 401) cfg.onUnauthorized?.(request);
         return { ...(await settle(answered, request.url)), log };

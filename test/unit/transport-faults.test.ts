@@ -286,6 +286,35 @@ describe('rate limiting', () => {
     expect(minGap).toBeGreaterThanOrEqual(49);
   });
 
+  it('a first request slow to leave (a new connection) does not bring the second within one interval of it, nor draw 429s at a strict server', async () => {
+    const arrivedAt: number[] = [];
+    const srv = await scriptedServer((_req, res) => {
+      const now = performance.now();
+      const last = arrivedAt.at(-1);
+      arrivedAt.push(now);
+      // strict: an arrival less than 200 ms after the one before is too many
+      if (last !== undefined && now - last < 200) return sendJson(res, 429, { error: 'Too Many Requests' });
+      res.writeHead(204);
+      res.end();
+    });
+    let calls = 0;
+    const fetchImpl: typeof fetch = async (input, init) => {
+      if (calls++ === 0) await new Promise((r) => setTimeout(r, 120)); // connecting, for the first request only
+      return fetch(input, init);
+    };
+    const mp = createMixpanelClient({
+      projectToken: `ptok-first-${Math.random()}`,
+      oauthToken: 'otok-first',
+      baseUrl: srv.url,
+      fetch: fetchImpl,
+      rateLimit: { requests: 1, intervalMs: 200 },
+      maxRetries: 0,
+    });
+    const results = await Promise.all(['f1', 'f2', 'f3'].map((id) => mp.cancelDeletion(id)));
+    expect(results.map((r) => r.outcome)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    for (const gap of gaps(arrivedAt)) expect(gap).toBeGreaterThanOrEqual(200);
+  });
+
   it('the default is 1 request per second, shared by clients of the same project token', async () => {
     const sentAt: number[] = [];
     const srv = await scriptedServer((_req, res) => {
