@@ -10,6 +10,9 @@ printSdkOverhead(await sdkOverhead());
 const { cliMemory, cliThroughput, printCli } = await import('./cli.mjs');
 printCli(await cliThroughput(), await cliMemory());
 
+const { accountsThroughput, printAccounts } = await import('./accounts.mjs');
+printAccounts(await accountsThroughput());
+
 const { cliStart, printCliStart } = await import('./cli-start.mjs');
 printCliStart(cliStart());
 

@@ -1,7 +1,7 @@
 /**
- * Bulk input: CSV (`vendor,request_id`, or any columns named by a header row; quoting read by csv-parse) or JSON
- * Lines (`{"vendor":…,"requestId":…}`), read as a stream so memory stays flat however long the file is. Every line is
- * checked with the SDK's own id rules.
+ * Bulk input: CSV (`vendor,request_id`, or any columns named by a header row, `account` among them; quoting read by
+ * csv-parse) or JSON Lines (`{"vendor":…,"requestId":…,"account":…}`), read as a stream so memory stays flat however
+ * long the file is. Every line is checked with the SDK's own id rules and its account resolved.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -21,7 +21,19 @@ export interface InputItem {
   line?: number;
   vendor: CliVendor;
   requestId: string;
+  /** The account the request belongs to (named on the line, or the vendor's only account). */
+  account: string;
 }
+
+/**
+ * The account for a line: the one it names, or the default for its vendor; throws an Error naming the problem. The
+ * default (without a config file) is the vendor's own environment account, named after the vendor.
+ */
+export type PickAccount = (vendor: CliVendor, named: string | undefined) => string;
+const ENVIRONMENT_ACCOUNT: PickAccount = (vendor, named) => {
+  if (named && named !== vendor) throw new Error(`no account ${JSON.stringify(named)} (there is no config file)`);
+  return vendor;
+};
 
 export interface InputProblem {
   line: number;
@@ -44,7 +56,7 @@ export function checkId(vendor: CliVendor, raw: unknown): string {
 
 const JSON_LINES_HINT = 'the file must be JSON Lines: one {"vendor","requestId"} object per line';
 
-type Fields = { vendor: unknown; requestId: unknown };
+type Fields = { vendor: unknown; requestId: unknown; account?: unknown };
 
 function jsonLine(text: string): Fields {
   // A JSON array export is the likeliest mistake here; say so rather than report a parse error per line.
@@ -57,13 +69,15 @@ function jsonLine(text: string): Fields {
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error(`expected a JSON object; ${JSON_LINES_HINT}`);
   const r = o as Record<string, unknown>;
-  return { vendor: r.vendor, requestId: r.requestId ?? r.request_id };
+  return { vendor: r.vendor, requestId: r.requestId ?? r.request_id, account: r.account };
 }
 
 /** Where the two fields are in a CSV file's rows: set by a header row, else the first two of exactly two cells. */
 interface CsvColumns {
   vendor: number;
   requestId: number;
+  /** -1 when the header names no account column. */
+  account: number;
   width: number;
   /** Line of the header that set them. */
   line: number;
@@ -71,15 +85,17 @@ interface CsvColumns {
 
 const VENDOR_HEADER = /^vendor$/i;
 const REQUEST_ID_HEADER = /^request[ _]?id$/i;
+const ACCOUNT_HEADER = /^account$/i;
 
-/** The columns a header row names (`vendor` and `request_id`, any case, among other columns), if it is one. */
+/** The columns a header row names (`vendor`, `request_id`, maybe `account`; any case, among others), if it is one. */
 function headerColumns(cells: string[], line: number): CsvColumns | undefined {
   const vendor = cells.findIndex((c) => VENDOR_HEADER.test(c));
   const requestId = cells.findIndex((c) => REQUEST_ID_HEADER.test(c));
-  return vendor >= 0 && requestId >= 0 ? { vendor, requestId, width: cells.length, line } : undefined;
+  const account = cells.findIndex((c) => ACCOUNT_HEADER.test(c));
+  return vendor >= 0 && requestId >= 0 ? { vendor, requestId, account, width: cells.length, line } : undefined;
 }
 
-const PLAIN_COLUMNS = { vendor: 0, requestId: 1, width: 2 };
+const PLAIN_COLUMNS = { vendor: 0, requestId: 1, account: -1, width: 2 };
 
 /** A CSV file's layout: its first row may be a header naming the columns; a later repeat of it is skipped. */
 class CsvLayout {
@@ -94,9 +110,14 @@ class CsvLayout {
     if (!header) return csvRecord(cells, this.#columns);
     if (first) this.#columns = header;
     else {
-      const { vendor, requestId, width } = this.#columns ?? PLAIN_COLUMNS;
+      const { vendor, requestId, account, width } = this.#columns ?? PLAIN_COLUMNS;
       // files joined together repeat their header; one with other columns would be misread
-      if (header.vendor !== vendor || header.requestId !== requestId || header.width !== width) {
+      if (
+        header.vendor !== vendor ||
+        header.requestId !== requestId ||
+        header.account !== account ||
+        header.width !== width
+      ) {
         const where = this.#columns ? `the header on line ${this.#columns.line}` : 'vendor,request_id';
         throw new Error(`a header with other columns than ${where}`);
       }
@@ -107,7 +128,7 @@ class CsvLayout {
 
 /** One CSV row's fields, read from the header's columns, or from a row of exactly `vendor,request_id`. */
 function csvRecord(cells: string[], columns: CsvColumns | undefined): Fields {
-  const { vendor, requestId, width } = columns ?? PLAIN_COLUMNS;
+  const { vendor, requestId, account, width } = columns ?? PLAIN_COLUMNS;
   if (cells.length !== width) {
     const other = cells.length === 1 ? [';', '\t'].find((d) => cells[0]?.includes(d)) : undefined;
     const hint = other
@@ -118,7 +139,7 @@ function csvRecord(cells: string[], columns: CsvColumns | undefined): Fields {
     const expected = columns ? `as in the header on line ${columns.line}` : '(vendor,request_id)';
     throw new Error(`expected ${width} comma-separated fields ${expected}, got ${cells.length}${hint}`);
   }
-  return { vendor: cells[vendor], requestId: cells[requestId] };
+  return { vendor: cells[vendor], requestId: cells[requestId], account: account < 0 ? undefined : cells[account] };
 }
 
 /** What a csv-parse quoting error means for someone fixing the file by hand. */
@@ -164,8 +185,9 @@ const startsUtf16 = (chunk: Buffer) =>
  */
 export async function* readInput(
   path: string,
-  onBytes?: (chunk: Buffer) => void,
+  options: { onBytes?: (chunk: Buffer) => void; pickAccount?: PickAccount | undefined } = {},
 ): AsyncGenerator<InputItem | InputProblem> {
+  const { onBytes, pickAccount = ENVIRONMENT_ACCOUNT } = options;
   const format = /\.(jsonl|ndjson|json)$/i.test(path) ? 'jsonl' : 'csv';
   let utf16 = false;
   let first = true;
@@ -204,7 +226,10 @@ export async function* readInput(
         throw new Error(`unknown vendor ${JSON.stringify(parsed.vendor)}; use mixpanel or liveperson`);
       }
       const requestId = checkId(vendor as CliVendor, parsed.requestId);
-      yield { line, vendor: vendor as CliVendor, requestId };
+      if (parsed.account !== undefined && typeof parsed.account !== 'string')
+        throw new Error('"account" must be a string (an account name)');
+      const account = pickAccount(vendor as CliVendor, parsed.account?.trim() || undefined);
+      yield { line, vendor: vendor as CliVendor, requestId, account };
     } catch (err) {
       yield { line, message: (err as Error).message };
     }
@@ -222,6 +247,8 @@ export interface InputCheck {
   /** Distinct valid requests. */
   distinct: number;
   vendors: Set<CliVendor>;
+  /** The accounts the valid lines belong to. */
+  accounts: Set<string>;
   /** SHA-256 of the file as validated, for the journal's record of which input a run processed. */
   sha256: string;
 }
@@ -233,7 +260,7 @@ function bucketOf(key: string, mask: number): number {
   return (h >>> 0) & mask;
 }
 
-const requestKey = (x: InputItem) => `${x.vendor}\n${x.requestId}`;
+const requestKey = (x: InputItem) => `${x.vendor}\n${x.account}\n${x.requestId}`;
 
 /**
  * The first pass over a file, before anything is sent: every problem with its line, and repeated requests, found
@@ -241,22 +268,24 @@ const requestKey = (x: InputItem) => `${x.vendor}\n${x.requestId}`;
  * buckets (1 MiB); only when a bucket is hit twice does a second pass keep the keys of lines in such buckets, so a
  * file without repeats costs 1 MiB whatever its length, and one with repeats keeps only the candidates.
  */
-export async function validateInput(path: string): Promise<InputCheck> {
+export async function validateInput(path: string, pickAccount?: PickAccount): Promise<InputCheck> {
   const MASK = (1 << 20) - 1;
   const hits = new Uint8Array(MASK + 1);
   const problems: InputProblem[] = [];
   const vendors = new Set<CliVendor>();
+  const accounts = new Set<string>();
   let valid = 0;
   let invalid = 0;
   let collided = false;
   const hash = createHash('sha256');
-  for await (const x of readInput(path, (chunk) => hash.update(chunk))) {
+  for await (const x of readInput(path, { onBytes: (chunk) => hash.update(chunk), pickAccount })) {
     if (isProblem(x)) {
       if (++invalid <= 50) problems.push(x);
       continue;
     }
     valid++;
     vendors.add(x.vendor);
+    accounts.add(x.account);
     const b = bucketOf(requestKey(x), MASK);
     if (hits[b] === 1) collided = true;
     if ((hits[b] as number) < 2) hits[b] = (hits[b] as number) + 1;
@@ -264,7 +293,7 @@ export async function validateInput(path: string): Promise<InputCheck> {
   const repeats = new Map<number, number>();
   if (collided) {
     const firstLine = new Map<string, number>(); // candidates only
-    for await (const x of readInput(path)) {
+    for await (const x of readInput(path, { pickAccount })) {
       if (isProblem(x)) continue;
       const key = requestKey(x);
       if (hits[bucketOf(key, MASK)] !== 2) continue;
@@ -273,5 +302,5 @@ export async function validateInput(path: string): Promise<InputCheck> {
       else repeats.set(x.line ?? 0, first);
     }
   }
-  return { problems, invalid, repeats, distinct: valid - repeats.size, vendors, sha256: hash.digest('hex') };
+  return { problems, invalid, repeats, distinct: valid - repeats.size, vendors, accounts, sha256: hash.digest('hex') };
 }

@@ -55,9 +55,8 @@ export function buildProgram(): Command {
     .option('--input <file>', 'CSV (vendor,request_id) or JSON Lines file, as for cancel; validated first')
     .option(
       '--cancel-window-days <n>',
-      "LivePerson's cancel window, for the cancellable-until estimate",
+      "LivePerson's cancel window, for the cancellable-until estimate (default: the account's, else 5)",
       positiveInt('--cancel-window-days'),
-      5,
     )
     .option(
       '--concurrency <n>',
@@ -142,7 +141,7 @@ export async function main(argv = process.argv): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     // Only now: building the redactor reads every secret, and its module loads the SDK.
-    const redactor = (await import('./clients.js')).cliRedactor();
+    const redactor = (await import('./accounts/secrets.js')).cliRedactor();
     const [{ UsageError }, { say }] = await Promise.all([import('./usage.js'), import('./terminal.js')]);
     if (err instanceof UsageError) {
       say.err(`error: ${redactor.string(err.message)}`);

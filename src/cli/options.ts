@@ -1,7 +1,7 @@
 /** Flags shared by the commands that talk to vendors, and the small parsers they use. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { ConnectionFlags } from './clients.js';
-import { UsageError } from './usage.js';
+import type { AccountFlags } from './accounts/accounts.js';
+import type { ClientFlags } from './accounts/clients.js';
 
 export const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
@@ -33,6 +33,10 @@ export const nonNegativeInt = (name: string) => (v: string) => {
 
 /** What --help of every command that talks to a vendor says about the environment and exit codes. */
 const ENVIRONMENT_HELP = `
+Accounts: privacy-deletions.config.json in the working directory (or --config <file>) names them, each credential
+a reference {"env": NAME} or {"file": path} (schema: privacy-deletions/config.schema.json). Without a config file
+the environment below describes one account per vendor, named mixpanel and liveperson.
+
 Environment (each secret may instead be <NAME>_FILE, the path of a file holding it):
   Mixpanel    MIXPANEL_PROJECT_TOKEN, MIXPANEL_OAUTH_TOKEN, MIXPANEL_REGION, MIXPANEL_OAUTH_TOKEN_ISSUED,
               MIXPANEL_BASE_URL
@@ -53,6 +57,8 @@ export function connectionOptions(cmd: Command): Command {
   return cmd
     .addHelpText('after', ENVIRONMENT_HELP)
     .addOption(new Option('--vendor <vendor>', 'mixpanel or liveperson').choices([...VENDORS]))
+    .option('--config <file>', 'accounts file (default: privacy-deletions.config.json here, if present)')
+    .option('--account <name>', 'the account for ids given as arguments, and for input lines that name none')
     .option('--region <region>', 'Mixpanel data residency: us, eu or in (env MIXPANEL_REGION)')
     .option('--site-id <id>', 'LivePerson account id (env LIVEPERSON_SITE_ID)')
     .option(
@@ -61,25 +67,31 @@ export function connectionOptions(cmd: Command): Command {
     )
     .option('--mixpanel-base-url <url>', 'override the Mixpanel API base URL (env MIXPANEL_BASE_URL)')
     .option('--liveperson-base-url <url>', 'override the LivePerson API base URL (env LIVEPERSON_BASE_URL)')
-    .option('--rate-limit <n>', 'Mixpanel requests per second per project token', positiveInt('--rate-limit'), 1)
+    .option(
+      '--rate-limit <n>',
+      "Mixpanel requests per second per project (default: the account's rateLimit, else 1)",
+      positiveInt('--rate-limit'),
+    )
     .option('--timeout <ms>', 'deadline per HTTP attempt in ms', timeoutMs, 30_000)
     .option('--retries <n>', 'retries per request', nonNegativeInt('--retries'), 2);
 }
 
-export function flagsOf(o: Record<string, unknown>): ConnectionFlags {
+/** The flags that describe the environment's accounts (refused beside a config file). */
+export function accountFlagsOf(o: Record<string, unknown>): AccountFlags {
   return {
     region: o.region as string | undefined,
     siteId: o.siteId as string | undefined,
     domain: o.domain as string | undefined,
     mixpanelBaseUrl: o.mixpanelBaseUrl as string | undefined,
     livepersonBaseUrl: o.livepersonBaseUrl as string | undefined,
-    rateLimit: o.rateLimit as number,
-    timeout: o.timeout as number,
-    retries: o.retries as number,
   };
 }
 
-export function needVendor(o: Record<string, unknown>): CliVendor {
-  if (!o.vendor) throw new UsageError('--vendor is required (mixpanel or liveperson)');
-  return o.vendor as CliVendor;
+/** The flags that say how clients behave, for every account. */
+export function clientFlagsOf(o: Record<string, unknown>): ClientFlags {
+  return {
+    rateLimit: o.rateLimit as number | undefined,
+    timeout: o.timeout as number,
+    retries: o.retries as number,
+  };
 }

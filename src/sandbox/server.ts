@@ -49,6 +49,8 @@ interface MixpanelTask {
   complianceType: string;
   revoked: boolean;
   kind: 'deletion' | 'retrieval';
+  /** The project token it was made with: other projects do not see it. Unset for tasks seeded for any project. */
+  project?: string | undefined;
 }
 
 interface LivePersonRequest {
@@ -65,7 +67,11 @@ export interface Sandbox {
   /** Virtual now (ms since epoch). */
   now(): number;
   advance(ms: number): void;
-  seed(vendor: 'mixpanel' | 'liveperson', count: number, ageMs?: number, siteId?: string): string[];
+  /**
+   * Adds `count` requests made `ageMs` ago. `owner`: the LivePerson site (default 92186583), or the Mixpanel project
+   * token that alone may see the tasks (default: every project).
+   */
+  seed(vendor: 'mixpanel' | 'liveperson', count: number, ageMs?: number, owner?: string): string[];
   stats(): { requests: number; mixpanel429: number; livePerson429: number; livePersonTokens: number };
   /** From now on, requests bearing this Mixpanel OAuth token or LivePerson bearer token get 401. */
   revoke(credential: string): void;
@@ -128,8 +134,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     complianceType: string,
     kind: MixpanelTask['kind'],
     createdAt = now(),
+    project?: string,
   ) => {
-    const task = { id: randomUUID(), createdAt, distinctIds, complianceType, revoked: false, kind };
+    const task = { id: randomUUID(), createdAt, distinctIds, complianceType, revoked: false, kind, project };
     tasks.set(task.id, task);
     return task;
   };
@@ -165,7 +172,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     bucket.tokens -= 1;
 
     const path = url.pathname.replace(/^\/mixpanel/, '');
-    const m = /^\/data-(deletions|retrievals)\/v3\.0(?:\/([^/]+))?$/.exec(path);
+    // Both forms: the documented examples end in a slash, the OpenAPI file does not (vendor-assumptions.md).
+    const m = /^\/data-(deletions|retrievals)\/v3\.0(?:\/([^/]+))?\/?$/.exec(path);
     if (!m) return send(res, 404, { status: 'error', error: 'no such route' });
     const kind = m[1] === 'deletions' ? 'deletion' : 'retrieval';
     let id: string | undefined;
@@ -180,7 +188,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (ids.length === 0) return send(res, 400, { status: 'error', error: 'distinct_ids is required' });
       if (kind === 'deletion') {
         const running = [...tasks.values()].filter(
-          (t) => t.kind === 'deletion' && !['REVOKED', 'SUCCESS', 'FAILURE'].includes(mpStatus(t)),
+          (t) =>
+            t.kind === 'deletion' &&
+            (t.project === undefined || t.project === token) &&
+            !['REVOKED', 'SUCCESS', 'FAILURE'].includes(mpStatus(t)),
         );
         const conflictIds = ids.filter((d) => running.some((t) => t.distinctIds.includes(d)));
         if (conflictIds.length) {
@@ -191,11 +202,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           });
         }
       }
-      const task = newMixpanelTask(ids, String(b.compliance_type ?? 'GDPR'), kind);
+      const task = newMixpanelTask(ids, String(b.compliance_type ?? 'GDPR'), kind, now(), token);
       return send(res, 201, { status: 'ok', results: { task_id: task.id } });
     }
     if (id === undefined) return send(res, 405, { status: 'error', error: 'method not allowed' });
-    const task = tasks.get(id);
+    const found = tasks.get(id);
+    const task = found?.project === undefined || found.project === token ? found : undefined;
     if (req.method === 'GET') {
       if (kind === 'retrieval') {
         const status = task ? mpStatus(task) : 'NOT_FOUND';
@@ -388,13 +400,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     advance: (ms) => {
       offset += ms;
     },
-    seed: (vendor, count, ageMs = 0, siteId = '92186583') => {
+    seed: (vendor, count, ageMs = 0, owner) => {
       // No upper cap here: in-process callers (tests, the benchmark) seed 100,000; HTTP callers are capped above.
       if (!Number.isInteger(count) || count < 0) throw new RangeError('seed count must be a whole number');
       return Array.from({ length: count }, (_, i) =>
         vendor === 'mixpanel'
-          ? newMixpanelTask([`seed-${randomUUID()}`], 'GDPR', 'deletion', now() - ageMs).id
-          : String(newLivePersonRequest(siteId, JSON.stringify({ consumer: [`seed-${i}`] }), now() - ageMs).id),
+          ? newMixpanelTask([`seed-${randomUUID()}`], 'GDPR', 'deletion', now() - ageMs, owner).id
+          : String(
+              newLivePersonRequest(owner ?? '92186583', JSON.stringify({ consumer: [`seed-${i}`] }), now() - ageMs).id,
+            ),
       );
     },
     stats: () => ({ ...counters }),

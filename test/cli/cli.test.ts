@@ -21,11 +21,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAIN_START, lineDigest } from '../../src/cli/store/journal.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
+import { BIN, type Run, runProcess } from '../helpers/cli-process.js';
 import { scriptedServer, sendJson } from '../helpers/http-server.js';
 import { type SandboxBehindPrism, startSandboxBehindPrism } from '../helpers/sandbox-behind-prism.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const BIN = join(root, 'dist/src/cli/bin.js');
 const DAY = 86_400_000;
 const ENV = {
   MIXPANEL_PROJECT_TOKEN: 'cli-project-token-0c1d2e',
@@ -48,11 +48,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 function cli(
   args: string[],
   opts: { env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void; fileSizeLimitKiB?: number } = {},
@@ -61,28 +56,15 @@ function cli(
   const [command, argv] = opts.fileSizeLimitKiB
     ? ['bash', ['-c', `ulimit -f ${opts.fileSizeLimitKiB} && exec "$0" "$@"`, process.execPath, BIN, ...args]]
     : [process.execPath, [BIN, ...args]];
-  return new Promise((res) => {
-    const child = spawn(command, argv, {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...ENV,
-        MIXPANEL_BASE_URL: mpUrl,
-        LIVEPERSON_BASE_URL: lpUrl,
-        XDG_STATE_HOME: join(dir, 'state'), // the LivePerson quota ledger, kept out of the real home
-        ...opts.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    opts.onSpawn?.(child);
-    child.on('close', (code) => res({ code, stdout, stderr }));
+  return runProcess(command, argv, {
+    env: {
+      ...ENV,
+      MIXPANEL_BASE_URL: mpUrl,
+      LIVEPERSON_BASE_URL: lpUrl,
+      XDG_STATE_HOME: join(dir, 'state'), // the LivePerson quota ledger, kept out of the real home
+      ...opts.env,
+    },
+    ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
   });
 }
 /** Runs the CLI on a real pseudo-terminal (util-linux `script`), typing `typed` at it. */
@@ -374,7 +356,7 @@ describe('privacy-deletions CLI', () => {
     expect(sandbox.stats().requests).toBe(before);
     const yes = await cliOnTerminal(['create', '--vendor', 'mixpanel', '--ids', 'user-tty-2'], 'y\n');
     expect(yes.code).toBe(0);
-    expect(yes.stdout).toMatch(/\{"vendor":"mixpanel","requestId":"[0-9a-f-]{36}"\}/);
+    expect(yes.stdout).toMatch(/\{"vendor":"mixpanel","account":"mixpanel","requestId":"[0-9a-f-]{36}"\}/);
 
     const { input } = mixpanelInput('tty', sandbox.seed('mixpanel', 30));
     const bar = await cliOnTerminal(['cancel', '--input', input, '--rate-limit', '40', '--no-verify'], '');

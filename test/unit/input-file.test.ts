@@ -48,7 +48,7 @@ describe('validateInput', () => {
       file: 'excel.csv',
       bytes: '\ufeffVendor,Request_ID\r\n"mixpanel","abc-1"\r\nmixpanel;abc-2\r\nliveperson\t77\r\n',
       yields: [
-        { line: 2, vendor: 'mixpanel', requestId: 'abc-1' },
+        { line: 2, vendor: 'mixpanel', requestId: 'abc-1', account: 'mixpanel' },
         {
           line: 3,
           message: expect.stringMatching(
@@ -65,18 +65,18 @@ describe('validateInput', () => {
         'mixpanel,"a,b"\n "mixpanel" , "x""y" \n  \n# comment\nmixpanel,a"b\nliveperson,12\nmixpanel,"ab"c\n' +
         'liveperson,13\nmixpanel,"spans\nlines",\nliveperson,14\n',
       yields: [
-        { line: 1, vendor: 'mixpanel', requestId: 'a,b' },
-        { line: 2, vendor: 'mixpanel', requestId: 'x"y' },
+        { line: 1, vendor: 'mixpanel', requestId: 'a,b', account: 'mixpanel' },
+        { line: 2, vendor: 'mixpanel', requestId: 'x"y', account: 'mixpanel' },
         { line: 5, message: expect.stringMatching(/^not valid CSV: a quote inside an unquoted cell; quote the whole/) },
-        { line: 6, vendor: 'liveperson', requestId: '12' },
+        { line: 6, vendor: 'liveperson', requestId: '12', account: 'liveperson' },
         {
           line: 7,
           message: expect.stringMatching(/^not valid CSV: text follows a closing quote before the next comma/),
         },
-        { line: 8, vendor: 'liveperson', requestId: '13' },
+        { line: 8, vendor: 'liveperson', requestId: '13', account: 'liveperson' },
         { line: 9, message: 'not valid CSV: a quote is never closed (a request id cannot span lines)' },
         { line: 10, message: expect.stringMatching(/^not valid CSV: a quote inside an unquoted cell/) },
-        { line: 11, vendor: 'liveperson', requestId: '14' },
+        { line: 11, vendor: 'liveperson', requestId: '14', account: 'liveperson' },
       ],
     },
     {
@@ -86,8 +86,8 @@ describe('validateInput', () => {
         'ticket,Vendor,Request ID,reason\nT-1,mixpanel,abc-1,"duplicate, filed twice"\nT-2,liveperson,77,legal hold\n' +
         'T-3,mixpanel,abc-3\nticket,vendor,request_id,reason\nvendor,request_id\n',
       yields: [
-        { line: 2, vendor: 'mixpanel', requestId: 'abc-1' },
-        { line: 3, vendor: 'liveperson', requestId: '77' },
+        { line: 2, vendor: 'mixpanel', requestId: 'abc-1', account: 'mixpanel' },
+        { line: 3, vendor: 'liveperson', requestId: '77', account: 'liveperson' },
         { line: 4, message: 'expected 4 comma-separated fields as in the header on line 1, got 3' },
         { line: 6, message: 'a header with other columns than the header on line 1' },
       ],
@@ -121,7 +121,7 @@ describe('validateInput', () => {
       file: 'broken.jsonl',
       bytes: '{"vendor":"mixpanel","requestId":"ok"}\n{"vendor":"mixpanel","requestId":"x"\n',
       yields: [
-        { line: 1, vendor: 'mixpanel', requestId: 'ok' },
+        { line: 1, vendor: 'mixpanel', requestId: 'ok', account: 'mixpanel' },
         { line: 2, message: expect.stringMatching(/^not valid JSON \(.+\); the file must be JSON Lines/) },
       ],
     },

@@ -39,8 +39,8 @@ describe('journal', () => {
     appendFileSync(path, '{"at":"2026-11-22T10:00:00.000Z","event":"fin'); // killed mid-write
 
     const before = await readJournal(path);
-    expect([...before.final.keys()]).toEqual(['mixpanel:a']);
-    expect([...before.inDoubt.keys()]).toEqual(['mixpanel:b']);
+    expect([...before.final.keys()]).toEqual(['mixpanel:mixpanel:a']);
+    expect([...before.inDoubt.keys()]).toEqual(['mixpanel:mixpanel:b']);
 
     const second = new Journal(path);
     second.write({ event: 'final', vendor: 'mixpanel', id: 'b', outcome: 'already_cancelled' });
@@ -49,7 +49,7 @@ describe('journal', () => {
     expect(text).not.toContain('"event":"fin"');
     expect(text.endsWith('\n')).toBe(true);
     const after = await readJournal(path);
-    expect(after.final.get('mixpanel:b')?.outcome).toBe('already_cancelled');
+    expect(after.final.get('mixpanel:mixpanel:b')?.outcome).toBe('already_cancelled');
     expect(after.inDoubt.size).toBe(0);
   });
 
@@ -77,9 +77,9 @@ describe('journal', () => {
     expect([...state.runs.keys()]).toEqual(['r1', 'r2']);
     expect(state.runs.get('r1')?.end).toMatchObject({ finished: 1 });
     expect(state.runs.get('r2')?.end).toBeUndefined(); // r2 died
-    expect(state.accepted.has('liveperson:7')).toBe(true);
-    expect(state.inDoubt.has('liveperson:7')).toBe(true);
-    expect(state.final.get('liveperson:7')?.outcome).toBe('failed');
+    expect(state.accepted.has('liveperson:liveperson:7')).toBe(true);
+    expect(state.inDoubt.has('liveperson:liveperson:7')).toBe(true);
+    expect(state.final.get('liveperson:liveperson:7')?.outcome).toBe('failed');
   });
 
   it('every record is chained to the one before: intact across reopening and a torn tail; edits, removals and insertions are found', async () => {

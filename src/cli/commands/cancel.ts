@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectionError } from '../../core/errors.js';
 import { PACKAGE_VERSION } from '../../core/version.js';
-import { clientPool, cliRedactor, hashSaltFromEnv } from '../clients.js';
+import { loadAccounts } from '../accounts/accounts.js';
+import { clientPool } from '../accounts/clients.js';
+import { cliRedactor, hashSaltFromEnv } from '../accounts/secrets.js';
 import { prepareItems } from '../items.js';
-import type { CliVendor } from '../options.js';
-import { flagsOf } from '../options.js';
+import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import {
   type Receipt,
   type ReceiptOutcome,
@@ -103,24 +104,24 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   if (o.expectHead !== undefined && !/^[0-9a-f]{32}$/i.test(String(o.expectHead).trim()))
     throw new UsageError('--expect-head takes the 32-hex-digit head digest a run printed');
 
-  const prepared = await prepareItems(ids, o);
+  const accounts = loadAccounts(o.config as string | undefined, accountFlagsOf(o));
+  const prepared = await prepareItems(ids, o, accounts);
   if (typeof prepared === 'number') return prepared;
-  const { total, repeatedLines, invalidLinesSkipped, source, vendorsUsed, inputSha256 } = prepared;
+  const { total, repeatedLines, invalidLinesSkipped, source, accountsUsed, inputSha256 } = prepared;
 
-  const flags = flagsOf(o);
+  const flags = clientFlagsOf(o);
   const print = (s: string) => process.stdout.write(`${s}\n`);
   const clients = clientPool(
+    accounts,
     o.dryRun ? { ...flags, retries: 0, rateLimit: false, fetch: dryRunFetch(redactor, print) } : flags,
   );
   // Build every needed client now, so bad settings or missing credentials are a usage error before anything is sent.
-  for (const v of vendorsUsed) clients.for(v);
+  for (const account of accountsUsed) clients.prepare(account);
   if (o.dryRun) {
     print('dry run: these requests would be sent (nothing is sent):');
     for await (const item of source()) {
       try {
-        await (item.vendor === 'mixpanel'
-          ? clients.mixpanel().cancelDeletion(item.requestId)
-          : clients.liveperson().cancelDeletionRequest(item.requestId));
+        await clients.cancel(item.vendor, item.account, item.requestId);
       } catch (err) {
         if (!(err instanceof ConnectionError)) throw err; // the dry-run fetch refused to send
       }
@@ -142,12 +143,18 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     verify: o.verify !== false,
     idScheme: journal?.idScheme,
     concurrency: o.concurrency,
-    mixpanelRateLimitPerSecond: flags.rateLimit,
+    ...(accounts.configPath ? { config: accounts.configPath } : {}),
+    accounts: [...accountsUsed],
+    ...(flags.rateLimit === undefined ? {} : { mixpanelRateLimitPerSecond: flags.rateLimit }),
   });
-  const reporter = createReporter({ json: Boolean(o.json), total });
+  const reporter = createReporter({
+    json: Boolean(o.json),
+    total,
+    accounts: accountsUsed.size > 1 || accounts.configPath !== undefined,
+  });
   const counts = new Map<ReceiptOutcome, number>();
   const finished = () => [...counts.values()].reduce((a, b) => a + b, 0);
-  const halted = new Map<CliVendor, VendorHalt>();
+  const halted = new Map<string, VendorHalt>();
   // Ctrl-C or SIGTERM (cron, systemd): start nothing new, let requests in flight finish and reach the journal, report.
   // A second signal stops at once; the journal is still consistent, because every step is fsynced as it happens.
   const stop = new AbortController();
@@ -159,7 +166,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await runCancellations(source(), {
+    await runCancellations(source, accountsUsed, {
       clients,
       journal,
       resume,
@@ -185,7 +192,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
         ...(stop.signal.aborted ? { interrupted: true } : {}),
         // error and line only: the request id would bypass --hash-ids
         ...(halted.size
-          ? { stoppedVendors: Object.fromEntries([...halted].map(([v, h]) => [v, { error: h.error, line: h.line }])) }
+          ? { stoppedAccounts: Object.fromEntries([...halted].map(([a, h]) => [a, { error: h.error, line: h.line }])) }
           : {}),
       });
       // The chain shows edits inside the journal; only a digest kept elsewhere shows a changed or cut-off end.
@@ -199,10 +206,10 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   }
   const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
   process.stderr.write(`${summary || 'nothing to do'}\n`);
-  for (const [vendor, h] of halted) {
+  for (const [account, h] of halted) {
     const where = h.line === undefined ? `request ${h.requestId}` : `line ${h.line}`;
     process.stderr.write(
-      `${vendor}: stopped sending after ${h.error} at ${where}; the remaining ${vendor} requests were not sent.` +
+      `${account}: stopped sending after ${h.error} at ${where}; the account's remaining requests were not sent.` +
         `${o.journal ? ' Fix the cause and run again with --resume.' : ''}\n`,
     );
   }

@@ -4,8 +4,10 @@
  * ledger, and a created id is printed even when that count cannot be saved (exit 3).
  */
 import { createInterface } from 'node:readline/promises';
-import { clientPool } from '../clients.js';
-import { flagsOf, needVendor } from '../options.js';
+import { loadAccounts } from '../accounts/accounts.js';
+import { clientPool } from '../accounts/clients.js';
+import { pickAccount } from '../items.js';
+import { accountFlagsOf, type CliVendor, clientFlagsOf } from '../options.js';
 import { say } from '../terminal.js';
 import { UsageError } from '../usage.js';
 
@@ -18,7 +20,9 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export async function createCommand(o: Record<string, unknown>): Promise<void> {
-  const vendor = needVendor(o);
+  const accounts = loadAccounts(o.config as string | undefined, accountFlagsOf(o));
+  const account = pickAccount(accounts, o.vendor as CliVendor | undefined, o.account as string | undefined);
+  const vendor = accounts.get(account)?.vendor as CliVendor;
   const ids = String(o.ids)
     .split(',')
     .map((s) => s.trim())
@@ -32,37 +36,37 @@ export async function createCommand(o: Record<string, unknown>): Promise<void> {
   // A count that cannot be saved after LivePerson created the request must not hide the request: its id is
   // printed all the same (a retry would create a duplicate), with a warning and exit 3.
   let ledgerFailure: { error: unknown; path: string } | undefined;
-  const clients = clientPool({
-    ...flagsOf(o),
+  const clients = clientPool(accounts, {
+    ...clientFlagsOf(o),
     monthlyQuota: o.monthlyQuota as number | undefined,
     quotaLedger: o.quotaLedger as string | undefined,
-    onLedgerError: (error, path) => {
+    onLedgerError: (error: unknown, path: string) => {
       ledgerFailure ??= { error, path };
     },
   });
   if (vendor === 'mixpanel') {
     // Ids that already have a running deletion task are left out and named, the rest are scheduled.
-    const created = await clients.mixpanel().createDeletion({
+    const created = await clients.mixpanel(account).createDeletion({
       distinctIds: ids,
       complianceType: o.complianceType as 'GDPR',
       onConflict: 'submit-rest',
     });
     const { alreadyScheduled } = created;
-    process.stdout.write(`${JSON.stringify({ vendor, requestId: created.taskId, alreadyScheduled })}\n`);
+    process.stdout.write(`${JSON.stringify({ vendor, account, requestId: created.taskId, alreadyScheduled })}\n`);
     if (alreadyScheduled)
       say.err(
         `${alreadyScheduled.distinctIds.length} id(s) already had a running deletion task (${alreadyScheduled.taskIds.join(', ')}); the other ${ids.length - alreadyScheduled.distinctIds.length} were scheduled`,
       );
     return;
   }
-  const liveperson = clients.liveperson();
+  const liveperson = clients.liveperson(account);
   const created = await liveperson.createDeletionRequest({ [o.type as 'consumer']: ids } as { consumer: string[] });
   const requestId = String(created.request_id);
   if (ledgerFailure) {
     const { error, path } = ledgerFailure;
     const why = (error as NodeJS.ErrnoException)?.code ?? (error as Error)?.message ?? String(error);
     process.stdout.write(
-      `${JSON.stringify({ vendor, requestId, warning: { quotaLedger: path, error: why, counted: false } })}\n`,
+      `${JSON.stringify({ vendor, account, requestId, warning: { quotaLedger: path, error: why, counted: false } })}\n`,
     );
     say.err(
       `warning: LivePerson created request ${requestId}, but the local count of creates in ${path} could not be ` +
@@ -71,7 +75,7 @@ export async function createCommand(o: Record<string, unknown>): Promise<void> {
     process.exitCode = 3;
     return;
   }
-  process.stdout.write(`${JSON.stringify({ vendor, requestId })}\n`);
+  process.stdout.write(`${JSON.stringify({ vendor, account, requestId })}\n`);
   const quota = liveperson.quotaUsage();
   if (quota)
     say.err(

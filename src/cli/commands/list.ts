@@ -1,6 +1,9 @@
 /** `privacy-deletions list`: LivePerson deletion requests, filtered by status and date (Mixpanel has no list). */
-import { clientPool, cliRedactor } from '../clients.js';
-import { flagsOf } from '../options.js';
+import { loadAccounts } from '../accounts/accounts.js';
+import { clientPool } from '../accounts/clients.js';
+import { cliRedactor } from '../accounts/secrets.js';
+import { pickAccount } from '../items.js';
+import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import { say } from '../terminal.js';
 import { UsageError } from '../usage.js';
 
@@ -8,8 +11,10 @@ export async function listCommand(o: Record<string, unknown>): Promise<void> {
   if (o.vendor && o.vendor !== 'liveperson')
     throw new UsageError('list is available for LivePerson only (Mixpanel has no list method)');
   const redactor = cliRedactor();
-  const list = await clientPool(flagsOf(o))
-    .liveperson()
+  const accounts = loadAccounts(o.config as string | undefined, accountFlagsOf(o));
+  const account = pickAccount(accounts, 'liveperson', o.account as string | undefined);
+  const list = await clientPool(accounts, clientFlagsOf(o))
+    .liveperson(account)
     .listDeletionRequests({
       ...(o.status ? { status: o.status as string } : {}),
       ...(o.from ? { fromDate: o.from as string } : {}),

@@ -14,6 +14,7 @@ import { say } from '../terminal.js';
 const asReceipt = (r: JournalRecord): Receipt => ({
   line: r.line,
   vendor: r.vendor as CliVendor,
+  account: r.account ?? r.vendor,
   requestId: r.id,
   outcome: r.outcome as ReceiptOutcome,
   vendorStatus: r.vendorStatus,
@@ -41,7 +42,11 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
   const settled = [...state.final].filter(([key]) => !state.inDoubt.has(key)).map(([, r]) => r);
   const totals: Record<string, number> = {};
   for (const r of settled) totals[r.outcome ?? 'unknown'] = (totals[r.outcome ?? 'unknown'] ?? 0) + 1;
-  const inDoubt = [...state.inDoubt.values()].map(({ vendor, id }) => ({ vendor, id }));
+  const inDoubt = [...state.inDoubt.values()].map(({ vendor, account, id }) => ({
+    vendor,
+    account: account ?? vendor,
+    id,
+  }));
   const lastRun = [...state.runs.values()].at(-1);
   const complete = Boolean(lastRun?.end && !lastRun.end.interrupted);
   const { records, head, brokenAtLine } = state.integrity;
@@ -80,12 +85,12 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
   );
   for (const [id, run] of state.runs) out(describeRun(id, run));
   out('');
-  const reporter = createReporter({ json: false });
+  const reporter = createReporter({ json: false, accounts: settled.some((r) => r.account && r.account !== r.vendor) });
   for (const r of settled) reporter.receipt(asReceipt(r));
   reporter.finish();
   if (inDoubt.length) {
     out(`\nin doubt (a run stopped between steps; run the same cancel command with --resume):`);
-    for (const d of inDoubt) out(`  ${d.vendor} ${d.id}`);
+    for (const d of inDoubt) out(`  ${d.vendor} ${d.account} ${d.id}`);
   }
   const counts = Object.entries(totals).map(([k, v]) => `${k} ${v}`);
   if (inDoubt.length) counts.push(`in doubt ${inDoubt.length}`);

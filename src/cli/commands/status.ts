@@ -1,9 +1,11 @@
 /** `privacy-deletions status`: the current vendor status of each request. */
 import type { CancelWindowState } from '../../core/cancel.js';
 import { NotFoundError } from '../../core/errors.js';
-import { clientPool, cliRedactor, type StatusRead } from '../clients.js';
+import { loadAccounts } from '../accounts/accounts.js';
+import { clientPool, type StatusRead } from '../accounts/clients.js';
+import { cliRedactor } from '../accounts/secrets.js';
 import { prepareItems } from '../items.js';
-import { flagsOf } from '../options.js';
+import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import { describeFailure } from '../run/output.js';
 import { runPool } from '../run/pool.js';
 import { printable } from '../terminal.js';
@@ -14,10 +16,16 @@ import { printable } from '../terminal.js';
  */
 export async function statusCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
   const redactor = cliRedactor();
-  const prepared = await prepareItems(ids, o);
+  const accounts = loadAccounts(o.config as string | undefined, accountFlagsOf(o));
+  const prepared = await prepareItems(ids, o, accounts);
   if (typeof prepared === 'number') return prepared;
-  const clients = clientPool({ ...flagsOf(o), cancelWindowMs: (o.cancelWindowDays as number) * 86_400_000 });
-  for (const v of prepared.vendorsUsed) clients.for(v);
+  const days = o.cancelWindowDays as number | undefined;
+  const clients = clientPool(accounts, {
+    ...clientFlagsOf(o),
+    ...(days === undefined ? {} : { cancelWindowMs: days * 86_400_000 }),
+  });
+  for (const account of prepared.accountsUsed) clients.prepare(account);
+  const named = prepared.accountsUsed.size > 1 || accounts.configPath !== undefined;
   let failed = 0;
   const states = new Map<CancelWindowState, number>();
   let earliestDeadline: string | undefined;
@@ -35,38 +43,43 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
   const numbered = async function* () {
     for await (const item of prepared.source()) yield { ...item, seq: seq++ };
   };
-  await runPool(numbered(), { concurrency: o.concurrency as number }, async ({ seq, line, vendor, requestId }) => {
-    const at = line === undefined ? {} : { line };
-    let read: StatusRead;
-    try {
-      read = await clients.readStatus(vendor, requestId);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) {
-        failed++;
-        const failure = describeFailure(err, redactor);
-        print(
-          seq,
-          o.json
-            ? `${JSON.stringify({ ...at, vendor, requestId, ...failure })}\n`
-            : `${vendor} ${requestId} ERROR ${failure.error}: ${failure.detail}\n`,
-        );
-        return;
+  await runPool(
+    numbered(),
+    { concurrency: o.concurrency as number },
+    async ({ seq, line, vendor, requestId, account }) => {
+      const at = line === undefined ? {} : { line };
+      const who = named ? `${vendor} ${account}` : vendor;
+      let read: StatusRead;
+      try {
+        read = await clients.readStatus(vendor, account, requestId);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) {
+          failed++;
+          const failure = describeFailure(err, redactor);
+          print(
+            seq,
+            o.json
+              ? `${JSON.stringify({ ...at, vendor, account, requestId, ...failure })}\n`
+              : `${who} ${requestId} ERROR ${failure.error}: ${failure.detail}\n`,
+          );
+          return;
+        }
+        // LivePerson answers an unknown id with 404 where Mixpanel says NOT_FOUND: the same answer, not a failed read.
+        read = { status: 'NOT_FOUND', state: 'not_found', record: undefined };
       }
-      // LivePerson answers an unknown id with 404 where Mixpanel says NOT_FOUND: the same answer, not a failed read.
-      read = { status: 'NOT_FOUND', state: 'not_found', record: undefined };
-    }
-    const { status, state, record, cancellableUntil } = read;
-    states.set(state, (states.get(state) ?? 0) + 1);
-    if (cancellableUntil && (!earliestDeadline || cancellableUntil < earliestDeadline))
-      earliestDeadline = cancellableUntil;
-    const until = cancellableUntil ? { cancellableUntil } : {};
-    print(
-      seq,
-      o.json
-        ? `${JSON.stringify({ ...at, vendor, requestId, status, state, ...until, result: redactor.value(record) })}\n`
-        : `${vendor} ${requestId} ${status} ${STATE_WORDS[state]}${cancellableUntil ? ` until about ${cancellableUntil} (${timeLeft(cancellableUntil)})` : ''}\n`,
-    );
-  });
+      const { status, state, record, cancellableUntil } = read;
+      states.set(state, (states.get(state) ?? 0) + 1);
+      if (cancellableUntil && (!earliestDeadline || cancellableUntil < earliestDeadline))
+        earliestDeadline = cancellableUntil;
+      const until = cancellableUntil ? { cancellableUntil } : {};
+      print(
+        seq,
+        o.json
+          ? `${JSON.stringify({ ...at, vendor, account, requestId, status, state, ...until, result: redactor.value(record) })}\n`
+          : `${who} ${requestId} ${status} ${STATE_WORDS[state]}${cancellableUntil ? ` until about ${cancellableUntil} (${timeLeft(cancellableUntil)})` : ''}\n`,
+      );
+    },
+  );
   // A triage line for whoever has to act before a deadline: how many can still be stopped, and the first to close.
   const summary = (Object.keys(STATE_WORDS) as CancelWindowState[])
     .filter((state) => states.has(state))

@@ -9,10 +9,10 @@ import {
   type PrivacyApiError,
 } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
-import { type clientPool, STATUS_RULES } from '../clients.js';
+import { type ClientPool, STATUS_RULES } from '../accounts/clients.js';
 import type { InputItem } from '../input.js';
 import type { CliVendor } from '../options.js';
-import type { Journal, JournalState } from '../store/journal.js';
+import { type Journal, type JournalState, requestKey } from '../store/journal.js';
 import { describeFailure } from './output.js';
 import { runPool } from './pool.js';
 
@@ -21,6 +21,8 @@ export type ReceiptOutcome = 'cancelled' | 'already_cancelled' | 'too_late' | 'n
 export interface Receipt {
   line?: number | undefined;
   vendor: CliVendor;
+  /** The account the request belongs to. */
+  account: string;
   requestId: string;
   outcome: ReceiptOutcome;
   vendorStatus?: string | undefined;
@@ -60,28 +62,30 @@ export interface VendorHalt {
 }
 
 export interface RunOptions {
-  clients: ReturnType<typeof clientPool>;
+  clients: ClientPool;
   journal?: Journal | undefined;
   resume?: JournalState | undefined;
   verify: boolean;
   concurrency: number;
   redactor: Redactor;
   onReceipt: (r: Receipt) => void;
-  /** Filled in by the run: vendors it stopped sending to, and why. */
-  halted?: Map<CliVendor, VendorHalt>;
+  /** Filled in by the run: accounts it stopped sending to, and why. */
+  halted?: Map<string, VendorHalt>;
   /** When aborted (Ctrl-C, SIGTERM), no further item is started; the ones in flight finish and are journaled. */
   stop?: AbortSignal;
 }
 
 async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
-  const { vendor, requestId } = item;
+  const { vendor, requestId, account } = item;
   const key = o.journal?.key(vendor, requestId) ?? requestId;
   const at = () => new Date().toISOString();
-  const previous = o.resume?.final.get(`${vendor}:${key}`);
+  const known = requestKey(vendor, account, key);
+  const previous = o.resume?.final.get(known);
   if (previous && TERMINAL_OUTCOMES.includes(previous.outcome as ReceiptOutcome)) {
     return {
       line: item.line,
       vendor,
+      account,
       requestId,
       outcome: previous.outcome as ReceiptOutcome,
       vendorStatus: previous.vendorStatus,
@@ -96,6 +100,7 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
     o.journal?.write({
       event: 'final',
       vendor,
+      account,
       id: key,
       line: item.line,
       outcome: r.outcome,
@@ -108,31 +113,33 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
     });
     return r;
   };
-  const halt = o.halted?.get(vendor);
+  const halt = o.halted?.get(account);
   if (halt) {
     return finish({
       line: item.line,
       vendor,
+      account,
       requestId,
       outcome: 'failed',
-      detail: `not sent: ${vendor} refused an earlier request of this run (${halt.line === undefined ? halt.requestId : `line ${halt.line}`}) with ${halt.error}; fix that and run again with --resume`,
+      detail: `not sent: ${vendor} refused an earlier request of account ${account} in this run (${halt.line === undefined ? halt.requestId : `line ${halt.line}`}) with ${halt.error}; fix that and run again with --resume`,
       error: halt.error,
       notSent: true,
       at: at(),
     });
   }
   const noteHalt = (err: unknown) => {
-    if (haltsVendor(err) && o.halted && !o.halted.has(vendor))
-      o.halted.set(vendor, { error: err.name, line: item.line, requestId });
+    if (haltsVendor(err) && o.halted && !o.halted.has(account))
+      o.halted.set(account, { error: err.name, line: item.line, requestId });
   };
   let receipt: Receipt;
   // Accepted in an earlier run (its verification died or did not confirm): only verify now, never re-send.
-  const alreadyAccepted = o.resume?.accepted.has(`${vendor}:${key}`) ?? false;
+  const alreadyAccepted = o.resume?.accepted.has(known) ?? false;
   try {
     if (alreadyAccepted) {
       receipt = {
         line: item.line,
         vendor,
+        account,
         requestId,
         outcome: 'cancelled',
         detail: 'accepted in an earlier run',
@@ -140,15 +147,13 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       };
     } else {
       // 'queued' is made durable by the fsync of 'sent' right after it (same file): one fsync per step that matters.
-      o.journal?.write({ event: 'queued', vendor, id: key, line: item.line }, { sync: false });
-      o.journal?.write({ event: 'sent', vendor, id: key, line: item.line });
-      const result =
-        vendor === 'mixpanel'
-          ? await o.clients.mixpanel().cancelDeletion(requestId)
-          : await o.clients.liveperson().cancelDeletionRequest(requestId);
+      o.journal?.write({ event: 'queued', vendor, account, id: key, line: item.line }, { sync: false });
+      o.journal?.write({ event: 'sent', vendor, account, id: key, line: item.line });
+      const result = await o.clients.cancel(vendor, account, requestId);
       receipt = {
         line: item.line,
         vendor,
+        account,
         requestId,
         outcome: result.outcome,
         vendorStatus: result.vendorStatus,
@@ -157,7 +162,7 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
         at: result.decidedAt,
       };
       if (result.outcome === 'cancelled')
-        o.journal?.write({ event: 'accepted', vendor, id: key, httpStatus: result.httpStatus });
+        o.journal?.write({ event: 'accepted', vendor, account, id: key, httpStatus: result.httpStatus });
     }
     if (receipt.outcome === 'cancelled') {
       if (!o.verify) receipt.verified = 'skipped';
@@ -168,6 +173,7 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
     receipt = {
       line: item.line,
       vendor,
+      account,
       requestId,
       outcome: alreadyAccepted ? 'unconfirmed' : 'failed',
       ...describeFailure(err, o.redactor),
@@ -183,10 +189,10 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
  * the receipt says `unconfirmed`, keeps the cancel's own HTTP status and says why verification failed.
  */
 async function verify(receipt: Receipt, o: RunOptions, noteHalt: (err: unknown) => void): Promise<void> {
-  const { vendor, requestId } = receipt;
+  const { vendor, requestId, account } = receipt;
   const accepted = `the vendor accepted the cancel${receipt.httpStatus ? ` (HTTP ${receipt.httpStatus})` : ''}`;
   try {
-    const { status, state } = await o.clients.readStatus(vendor, requestId);
+    const { status, state } = await o.clients.readStatus(vendor, account, requestId);
     receipt.verifiedStatus = status;
     receipt.verified = state === 'already_cancelled';
     if (receipt.verified) receipt.vendorStatus = status;
@@ -204,9 +210,30 @@ async function verify(receipt: Receipt, o: RunOptions, noteHalt: (err: unknown) 
   }
 }
 
-/** Cancels every item through the bulk pool (see pool.ts for how a run stops). */
-export async function runCancellations(items: AsyncIterable<InputItem>, o: RunOptions): Promise<void> {
-  await runPool(items, { concurrency: o.concurrency, stop: o.stop }, async (item) =>
-    o.onReceipt(await processItem(item, o)),
+/**
+ * Cancels every item, one bulk pool per account running side by side (see pool.ts for how a run stops): each Mixpanel
+ * project keeps its own 1 request/s, so a file that lists one project's requests before another's must not leave the
+ * second waiting behind the first. Each pool reads the source for its own account's items, so memory stays flat.
+ */
+export async function runCancellations(
+  source: () => AsyncIterable<InputItem>,
+  accounts: Iterable<string>,
+  o: RunOptions,
+): Promise<void> {
+  const failed = new AbortController();
+  const stop = o.stop ? AbortSignal.any([o.stop, failed.signal]) : failed.signal;
+  const ofAccount = async function* (account: string) {
+    for await (const item of source()) if (item.account === account) yield item;
+  };
+  const runs = [...accounts].map((account) =>
+    runPool(ofAccount(account), { concurrency: o.concurrency, stop }, async (item) =>
+      o.onReceipt(await processItem(item, o)),
+    ).catch((err: unknown) => {
+      failed.abort(); // the others start nothing new either: the journal or the input is no longer usable
+      throw err;
+    }),
   );
+  const results = await Promise.allSettled(runs);
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }

@@ -17,6 +17,7 @@ export function describeFailure(
 const COLUMNS: [string, number, (r: Receipt) => string][] = [
   ['LINE', 6, (r) => (r.line === undefined ? '-' : String(r.line))],
   ['VENDOR', 10, (r) => r.vendor],
+  ['ACCOUNT', 14, (r) => r.account],
   ['REQUEST ID', 38, (r) => r.requestId],
   ['OUTCOME', 17, (r) => r.outcome],
   ['VENDOR STATUS', 13, (r) => r.vendorStatus ?? r.verifiedStatus ?? '-'],
@@ -39,8 +40,14 @@ export interface Reporter {
   finish(): void;
 }
 
-export function createReporter(options: { json: boolean; total?: number | undefined }): Reporter {
+export function createReporter(options: {
+  json: boolean;
+  total?: number | undefined;
+  /** Show the ACCOUNT column (a config file, or more than one account in the run). */
+  accounts?: boolean;
+}): Reporter {
   const out = process.stdout;
+  const columns = options.accounts ? COLUMNS : COLUMNS.filter(([h]) => h !== 'ACCOUNT');
   let bar: cliProgress.SingleBar | undefined;
   if (options.total !== undefined && process.stderr.isTTY && !options.json) {
     bar = new cliProgress.SingleBar(
@@ -70,10 +77,10 @@ export function createReporter(options: { json: boolean; total?: number | undefi
       if (options.json) out.write(`${JSON.stringify(r)}\n`);
       else {
         if (!headerDone) {
-          write(COLUMNS.map(([h, w]) => cell(h, w)).join(' '));
+          write(columns.map(([h, w]) => cell(h, w)).join(' '));
           headerDone = true;
         }
-        write(COLUMNS.map(([, w, f]) => cell(f(r), w)).join(' '));
+        write(columns.map(([, w, f]) => cell(f(r), w)).join(' '));
       }
       bar?.update(count, { rate: (count / ((performance.now() - started) / 1000)).toFixed(1) });
     },

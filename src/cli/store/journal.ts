@@ -31,6 +31,8 @@ export interface JournalRecord {
   at: string;
   event: JournalEvent;
   vendor: string;
+  /** The account the request belongs to (absent in journals of 0.1: read as the vendor's environment account). */
+  account?: string;
   /** The request id, or its salted hash with --hash-ids. */
   id: string;
   line?: number;
@@ -369,11 +371,11 @@ export interface JournalRun {
 }
 
 export interface JournalState {
-  /** vendor:key → the latest final record (a retried `failed` one is replaced by the retry's). */
+  /** requestKey → the latest final record (a retried `failed` one is replaced by the retry's). */
   final: Map<string, JournalRecord>;
-  /** vendor:key of cancels the vendor accepted in any run (a resume verifies these instead of re-sending). */
+  /** requestKey of cancels the vendor accepted in any run (a resume verifies these instead of re-sending). */
   accepted: Set<string>;
-  /** vendor:key → the latest record, when it is not `final`: a run died between steps; --resume settles them. */
+  /** requestKey → the latest record, when it is not `final`: a run died between steps; --resume settles them. */
   inDoubt: Map<string, JournalRecord>;
   /** runId → its run-start and run-end records, in the order the runs started. */
   runs: Map<string, JournalRun>;
@@ -383,6 +385,13 @@ export interface JournalState {
    */
   integrity: { records: number; head: string; brokenAtLine?: number };
 }
+
+/**
+ * How a request is known across a journal's runs: vendor, account and id (two LivePerson sites can both have a
+ * request 1001). A record without an account (journals of 0.1) belongs to the vendor's environment account.
+ */
+export const requestKey = (vendor: string, account: string | undefined, id: string) =>
+  `${vendor}:${account ?? vendor}:${id}`;
 
 const EVENTS = new Set(['queued', 'sent', 'accepted', 'final', 'run-start', 'run-end']);
 const isString = (v: unknown) => typeof v === 'string' && v !== '';
@@ -396,6 +405,7 @@ function recordProblem(r: unknown): string | undefined {
   if (typeof o.prev !== 'string' || !/^[0-9a-f]{32}$/.test(o.prev)) return '"prev" is not a record digest';
   if (o.event === 'run-start' || o.event === 'run-end') return isString(o.runId) ? undefined : '"runId" is missing';
   if (!isString(o.vendor) || !isString(o.id)) return '"vendor" or "id" is missing';
+  if (o.account !== undefined && !isString(o.account)) return '"account" is not an account name';
   if (o.line !== undefined && !Number.isSafeInteger(o.line)) return '"line" is not a line number';
   if (o.event === 'final' && !isString(o.outcome)) return 'a final record without an outcome';
   return undefined;
@@ -445,7 +455,7 @@ export async function readJournal(path: string): Promise<JournalState> {
       continue;
     }
     const record = r as JournalRecord; // run records were handled above
-    const k = `${r.vendor}:${r.id}`;
+    const k = requestKey(r.vendor, r.account, r.id);
     if (r.event === 'final') {
       state.final.set(k, record);
       state.inDoubt.delete(k);

@@ -1,0 +1,355 @@
+/**
+ * Accounts: the vendor projects and sites the CLI works with, by name. They come from a config file, or, without
+ * one, from today's environment variables (one account per vendor, named after it). Settings and credentials are
+ * resolved only when an account is used, so a run that touches one vendor needs only that vendor's credentials.
+ */
+import { LIVEPERSON_OAUTH1_END_OF_LIFE, type LivePersonAuth } from '../../liveperson/auth.js';
+import { type MixpanelRegion, mixpanelOAuthTokenExpiry } from '../../mixpanel/client.js';
+import type { CliVendor } from '../options.js';
+import { UsageError } from '../usage.js';
+import {
+  type AccountSettings,
+  findConfigFile,
+  type LivePersonAccountSettings,
+  type MixpanelAccountSettings,
+  readConfigFile,
+} from './config-file.js';
+import { type Credential, env, LIVEPERSON_OAUTH1_SECRETS, secretFromEnv, secretFromRef } from './secrets.js';
+
+/** Settings for one Mixpanel project, credentials read. */
+export interface MixpanelConnection {
+  vendor: 'mixpanel';
+  projectToken: Credential;
+  oauthToken: Credential;
+  /** The day the OAuth token was made (yyyy-mm-dd), if known: they last a year. */
+  oauthTokenIssued?: string | undefined;
+  region: MixpanelRegion;
+  baseUrl?: string | undefined;
+  rateLimit?: number | undefined;
+  trailingSlash?: boolean | undefined;
+}
+
+/** Settings for one LivePerson site, credentials read. */
+export interface LivePersonConnection {
+  vendor: 'liveperson';
+  siteId: string;
+  auth: LivePersonAuth;
+  /** Which kind of credentials, and where each part came from (said by `doctor`). */
+  authKind: 'clientCredentials' | 'login' | 'bearer' | 'oauth1';
+  credentials: Record<string, Credential>;
+  domain?: string | undefined;
+  baseUrl?: string | undefined;
+  sentinelBaseUrl?: string | undefined;
+  loginBaseUrl?: string | undefined;
+  monthlyQuota?: number | undefined;
+  quotaLedger?: string | undefined;
+  cancelWindowMs?: number | undefined;
+}
+
+export type Connection = MixpanelConnection | LivePersonConnection;
+
+export interface Account {
+  name: string;
+  vendor: CliVendor;
+  /** Where the account is defined: a config file's path, or "environment". */
+  origin: string;
+  /** Its settings with credentials read; a UsageError names what is missing or wrong. */
+  connect(): Connection;
+}
+
+/** Command-line settings that describe the environment's accounts (not allowed beside a config file). */
+export interface AccountFlags {
+  region?: string | undefined;
+  siteId?: string | undefined;
+  domain?: string | undefined;
+  mixpanelBaseUrl?: string | undefined;
+  livepersonBaseUrl?: string | undefined;
+}
+
+const ENV_ORIGIN = 'environment';
+const DAY_MS = 86_400_000;
+
+function once<T>(make: () => T): () => T {
+  let done: { value: T } | undefined;
+  return () => {
+    done ??= { value: make() };
+    return done.value;
+  };
+}
+
+/** Both halves of a credential pair, or neither; one alone is a usage error naming the other. */
+function envPair(first: string, second: string): [Credential, Credential] | undefined {
+  const a = secretFromEnv(first); // read like a secret, so `<NAME>_FILE` works for both halves
+  const b = secretFromEnv(second);
+  if (!a && !b) return undefined;
+  if (!a || !b)
+    throw new UsageError(`${a ? second : first} is missing: set both ${first} and ${second} (each may be …_FILE)`);
+  return [a, b];
+}
+
+const oauth1EndWarning = (instead: string) =>
+  `warning: LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}; these keys may be refused (401). ` +
+  `Prefer ${instead} (OAuth 2.0 client credentials).\n`;
+
+/**
+ * LivePerson credentials from the environment, in this order of preference: OAuth 2.0 client credentials, a Login
+ * Service user, a bearer token, OAuth 1.0 keys (retired by LivePerson: warned about).
+ */
+function livePersonAuthFromEnv(): Pick<LivePersonConnection, 'auth' | 'authKind' | 'credentials'> {
+  const client = envPair('LIVEPERSON_CLIENT_ID', 'LIVEPERSON_CLIENT_SECRET');
+  if (client)
+    return {
+      auth: { clientCredentials: { clientId: client[0].value, clientSecret: client[1].value } },
+      authKind: 'clientCredentials',
+      credentials: { clientId: client[0], clientSecret: client[1] },
+    };
+  const user = envPair('LIVEPERSON_USERNAME', 'LIVEPERSON_PASSWORD');
+  if (user)
+    return {
+      auth: { login: { username: user[0].value, password: user[1].value } },
+      authKind: 'login',
+      credentials: { username: user[0], password: user[1] },
+    };
+  const bearer = secretFromEnv('LIVEPERSON_BEARER');
+  if (bearer) return { auth: { bearer: bearer.value }, authKind: 'bearer', credentials: { bearer } };
+  const oauth = LIVEPERSON_OAUTH1_SECRETS.map(secretFromEnv);
+  const [consumerKey, consumerSecret, token, tokenSecret] = oauth;
+  if (consumerKey && consumerSecret && token && tokenSecret) {
+    process.stderr.write(oauth1EndWarning('LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET'));
+    return {
+      auth: {
+        oauth1: {
+          consumerKey: consumerKey.value,
+          consumerSecret: consumerSecret.value,
+          token: token.value,
+          tokenSecret: tokenSecret.value,
+        },
+      },
+      authKind: 'oauth1',
+      credentials: { consumerKey, consumerSecret, token, tokenSecret },
+    };
+  }
+  throw new UsageError(
+    'LivePerson needs LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET (OAuth 2.0 client credentials), or ' +
+      'LIVEPERSON_USERNAME and LIVEPERSON_PASSWORD (Login Service), or LIVEPERSON_BEARER, or all of ' +
+      `${LIVEPERSON_OAUTH1_SECRETS.join(', ')} (each secret may be given as …_FILE, a file holding it)`,
+  );
+}
+
+function positiveIntegerEnv(name: string): number | undefined {
+  const text = env(name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(Number.isInteger(n) && n > 0))
+    throw new UsageError(`${name} must be a positive integer; got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function checkIssued(issued: string, where: string): string {
+  try {
+    mixpanelOAuthTokenExpiry(issued);
+  } catch {
+    throw new UsageError(`${where} must be the day the token was made, yyyy-mm-dd; got ${JSON.stringify(issued)}`);
+  }
+  return issued;
+}
+
+/** The two accounts today's environment variables describe, named after their vendors. */
+function accountsFromEnv(flags: AccountFlags): Account[] {
+  const mixpanel: Account = {
+    name: 'mixpanel',
+    vendor: 'mixpanel',
+    origin: ENV_ORIGIN,
+    connect: once((): MixpanelConnection => {
+      const projectToken = secretFromEnv('MIXPANEL_PROJECT_TOKEN');
+      const oauthToken = secretFromEnv('MIXPANEL_OAUTH_TOKEN');
+      if (!projectToken || !oauthToken)
+        throw new UsageError(
+          'Mixpanel needs MIXPANEL_PROJECT_TOKEN and MIXPANEL_OAUTH_TOKEN in the environment (or each as …_FILE, a file holding it)',
+        );
+      const issued = env('MIXPANEL_OAUTH_TOKEN_ISSUED');
+      return {
+        vendor: 'mixpanel',
+        projectToken,
+        oauthToken,
+        oauthTokenIssued: issued === undefined ? undefined : checkIssued(issued, 'MIXPANEL_OAUTH_TOKEN_ISSUED'),
+        region: (flags.region ?? env('MIXPANEL_REGION') ?? 'us') as MixpanelRegion,
+        baseUrl: flags.mixpanelBaseUrl ?? env('MIXPANEL_BASE_URL'),
+      };
+    }),
+  };
+  const liveperson: Account = {
+    name: 'liveperson',
+    vendor: 'liveperson',
+    origin: ENV_ORIGIN,
+    connect: once((): LivePersonConnection => {
+      const siteId = flags.siteId ?? env('LIVEPERSON_SITE_ID');
+      if (!siteId) throw new UsageError('LivePerson needs --site-id or LIVEPERSON_SITE_ID');
+      return {
+        vendor: 'liveperson',
+        siteId,
+        ...livePersonAuthFromEnv(),
+        baseUrl: flags.livepersonBaseUrl ?? env('LIVEPERSON_BASE_URL'),
+        sentinelBaseUrl: env('LIVEPERSON_SENTINEL_BASE_URL'),
+        loginBaseUrl: env('LIVEPERSON_LOGIN_BASE_URL'),
+        domain: flags.domain ?? env('LIVEPERSON_DOMAIN'),
+        monthlyQuota: positiveIntegerEnv('LIVEPERSON_MONTHLY_QUOTA'),
+        quotaLedger: env('LIVEPERSON_QUOTA_LEDGER'),
+      };
+    }),
+  };
+  return [mixpanel, liveperson];
+}
+
+function livePersonAuthFromConfig(
+  s: LivePersonAccountSettings,
+  where: string,
+): Pick<LivePersonConnection, 'auth' | 'authKind' | 'credentials'> {
+  const read = <K extends string>(refs: Record<K, Parameters<typeof secretFromRef>[0]>, kind: string) => {
+    const out = {} as Record<K, Credential>;
+    for (const [k, ref] of Object.entries(refs) as [K, Parameters<typeof secretFromRef>[0]][])
+      out[k] = secretFromRef(ref, `${where}.auth.${kind}.${k}`);
+    return out;
+  };
+  const a = s.auth;
+  if ('clientCredentials' in a) {
+    const c = read(a.clientCredentials, 'clientCredentials');
+    return {
+      auth: { clientCredentials: { clientId: c.clientId.value, clientSecret: c.clientSecret.value } },
+      authKind: 'clientCredentials',
+      credentials: c,
+    };
+  }
+  if ('login' in a) {
+    const c = read(a.login, 'login');
+    return {
+      auth: { login: { username: c.username.value, password: c.password.value } },
+      authKind: 'login',
+      credentials: c,
+    };
+  }
+  if ('bearer' in a) {
+    const bearer = secretFromRef(a.bearer, `${where}.auth.bearer`);
+    return { auth: { bearer: bearer.value }, authKind: 'bearer', credentials: { bearer } };
+  }
+  const c = read(a.oauth1, 'oauth1');
+  process.stderr.write(oauth1EndWarning(`${where}.auth.clientCredentials`));
+  return {
+    auth: {
+      oauth1: {
+        consumerKey: c.consumerKey.value,
+        consumerSecret: c.consumerSecret.value,
+        token: c.token.value,
+        tokenSecret: c.tokenSecret.value,
+      },
+    },
+    authKind: 'oauth1',
+    credentials: c,
+  };
+}
+
+function accountFromConfig(name: string, s: AccountSettings, path: string): Account {
+  const where = `${path}: accounts.${name}`;
+  const connect: () => Connection =
+    s.vendor === 'mixpanel'
+      ? (): MixpanelConnection => {
+          const m: MixpanelAccountSettings = s;
+          return {
+            vendor: 'mixpanel',
+            projectToken: secretFromRef(m.projectToken, `${where}.projectToken`),
+            oauthToken: secretFromRef(m.oauthToken, `${where}.oauthToken`),
+            oauthTokenIssued:
+              m.oauthTokenIssued === undefined
+                ? undefined
+                : checkIssued(m.oauthTokenIssued, `${where}.oauthTokenIssued`),
+            region: m.region ?? 'us',
+            baseUrl: m.baseUrl,
+            rateLimit: m.rateLimit,
+            trailingSlash: m.trailingSlash,
+          };
+        }
+      : (): LivePersonConnection => ({
+          vendor: 'liveperson',
+          siteId: s.siteId,
+          ...livePersonAuthFromConfig(s, where),
+          domain: s.domain,
+          baseUrl: s.baseUrl,
+          sentinelBaseUrl: s.sentinelBaseUrl,
+          loginBaseUrl: s.loginBaseUrl,
+          monthlyQuota: s.monthlyQuota,
+          quotaLedger: s.quotaLedger,
+          cancelWindowMs: s.cancelWindowDays === undefined ? undefined : s.cancelWindowDays * DAY_MS,
+        });
+  return { name, vendor: s.vendor, origin: path, connect: once<Connection>(connect) };
+}
+
+/** The accounts a command works with, and how to pick one for a request. */
+export class Accounts {
+  constructor(
+    readonly list: readonly Account[],
+    /** The config file they come from; undefined when they come from the environment. */
+    readonly configPath?: string,
+  ) {}
+
+  get(name: string): Account | undefined {
+    return this.list.find((a) => a.name === name);
+  }
+
+  /**
+   * The account for a request: the one named (which must be of that vendor), or the vendor's only account. Throws an
+   * Error whose message is the problem alone (the caller says where: a line, a flag).
+   */
+  pick(vendor: CliVendor | undefined, name: string | undefined): Account {
+    const from = this.configPath ?? 'the environment';
+    if (name !== undefined && name !== '') {
+      const account = this.get(name);
+      if (!account) {
+        const known = this.list.map((a) => a.name).join(', ');
+        throw new Error(
+          `no account ${JSON.stringify(name)} in ${from}${this.configPath ? ` (accounts: ${known})` : ` (without a config file the accounts are ${known})`}`,
+        );
+      }
+      if (vendor !== undefined && account.vendor !== vendor)
+        throw new Error(`account ${name} is a ${account.vendor} account, not ${vendor}`);
+      return account;
+    }
+    if (vendor === undefined) throw new Error('give --vendor (mixpanel or liveperson) or --account');
+    const candidates = this.list.filter((a) => a.vendor === vendor);
+    if (candidates.length === 1) return candidates[0] as Account;
+    if (candidates.length === 0) throw new Error(`${from} has no ${vendor} account`);
+    throw new Error(
+      `${from} has ${candidates.length} ${vendor} accounts (${candidates.map((a) => a.name).join(', ')}); name one (an account column, or --account)`,
+    );
+  }
+}
+
+const ACCOUNT_FLAGS: [keyof AccountFlags, string][] = [
+  ['region', '--region'],
+  ['siteId', '--site-id'],
+  ['domain', '--domain'],
+  ['mixpanelBaseUrl', '--mixpanel-base-url'],
+  ['livepersonBaseUrl', '--liveperson-base-url'],
+];
+
+/** The accounts of the config file (`--config`, or the default file if present), else of the environment. */
+export function loadAccounts(configFlag: string | undefined, flags: AccountFlags): Accounts {
+  const path = findConfigFile(configFlag);
+  if (path === undefined) return new Accounts(accountsFromEnv(flags));
+  const given = ACCOUNT_FLAGS.filter(([k]) => flags[k] !== undefined).map(([, f]) => f);
+  if (given.length)
+    throw new UsageError(
+      `${given.join(', ')} describe the environment's account; with the config file ${path} set ${given.length > 1 ? 'them' : 'it'} in the account there`,
+    );
+  const config = readConfigFile(path);
+  return new Accounts(
+    [...config.accounts].map(([name, s]) => accountFromConfig(name, s, path)),
+    path,
+  );
+}
+
+/** Mixpanel OAuth tokens last a year: how long this one has left, when its day of issue is known. */
+export function mixpanelTokenExpiry(c: MixpanelConnection, now = Date.now()) {
+  if (c.oauthTokenIssued === undefined) return undefined;
+  const expiry = mixpanelOAuthTokenExpiry(c.oauthTokenIssued).getTime();
+  return { expiry: new Date(expiry), daysLeft: Math.floor((expiry - now) / DAY_MS) };
+}

@@ -1,0 +1,36 @@
+/** The built CLI (dist/src/cli/bin.js) run as a real process, its output collected. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+export const BIN = join(resolve(import.meta.dirname, '../..'), 'dist/src/cli/bin.js');
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command argv` with exactly `env` (plus PATH), stdin closed; resolves when it exits. */
+export function runProcess(
+  command: string,
+  argv: string[],
+  opts: { env: Record<string, string>; cwd?: string; onSpawn?: (c: ChildProcess) => void },
+): Promise<Run> {
+  return new Promise((res) => {
+    const child = spawn(command, argv, {
+      env: { PATH: process.env.PATH ?? '', ...opts.env },
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    opts.onSpawn?.(child);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
