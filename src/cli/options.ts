@@ -39,7 +39,8 @@ the environment below describes one account per vendor, named mixpanel and livep
 
 Environment (each secret may instead be <NAME>_FILE, the path of a file holding it):
   Mixpanel    MIXPANEL_PROJECT_TOKEN, MIXPANEL_OAUTH_TOKEN, MIXPANEL_REGION, MIXPANEL_OAUTH_TOKEN_ISSUED,
-              MIXPANEL_BASE_URL
+              MIXPANEL_BASE_URL, MIXPANEL_TRAILING_SLASH (true: paths end in / as in Mixpanel's examples, the
+              default; false: as in its OpenAPI file)
   LivePerson  LIVEPERSON_SITE_ID and one of, in this order of preference:
                 LIVEPERSON_CLIENT_ID + LIVEPERSON_CLIENT_SECRET   OAuth 2.0 client credentials
                 LIVEPERSON_USERNAME + LIVEPERSON_PASSWORD         Login Service user

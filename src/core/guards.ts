@@ -52,6 +52,12 @@ export function idList(ctx: GuardContext, name: string, values: unknown, max: nu
   return [...seen];
 }
 
+/** true or false; a JavaScript caller's "false" string would otherwise count as true. */
+export function boolean(ctx: GuardContext, name: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  throw invalid(ctx, `${name} must be true or false; got ${JSON.stringify(value)}`);
+}
+
 export function oneOf<T extends string>(ctx: GuardContext, name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   throw invalid(ctx, `${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);

@@ -89,7 +89,24 @@ export function outgoing(url: string, init?: RequestInit): Request {
   return new OutgoingRequest(url, init) as unknown as Request;
 }
 
-export function createOpenApiClient<Paths extends {}>(baseUrl: string): Client<Paths> {
+/** The same request with its path ending in `/` (before any query). */
+class SlashedRequest extends OutgoingRequest {
+  constructor(url: string | URL, init?: RequestInit) {
+    const u = new URL(url);
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    super(u, init);
+  }
+}
+
+/**
+ * The typed client for one API. `trailingSlash` sends every path with a `/` at its end, as a vendor's examples may
+ * write them where its OpenAPI file does not (Mixpanel: docs/vendor-assumptions.md).
+ */
+export function createOpenApiClient<Paths extends {}>(
+  baseUrl: string,
+  options: { trailingSlash?: boolean } = {},
+): Client<Paths> {
   // No client-level fetch or signal: both are passed per call (a client-level signal would expire once for all).
-  return createClient<Paths>({ baseUrl, Request: OutgoingRequest as unknown as typeof Request });
+  const RequestClass = options.trailingSlash ? SlashedRequest : OutgoingRequest;
+  return createClient<Paths>({ baseUrl, Request: RequestClass as unknown as typeof Request });
 }

@@ -69,6 +69,13 @@ export interface MixpanelClientOptions extends ClientOptions {
    * note's). More are refused before sending.
    */
   maxDistinctIdsPerRequest?: number;
+  /**
+   * Send every path ending in `/` (default true), as Mixpanel's documented examples and the production clients that
+   * run against the live API do (`…/data-deletions/v3.0/?token=…`, `…/v3.0/{id}/?token=…`); `false` sends the form
+   * of Mixpanel's OpenAPI file, without it. Nobody has shown POST or DELETE working without the slash
+   * (docs/vendor-assumptions.md); `privacy-deletions doctor --probe` reads a status both ways.
+   */
+  trailingSlash?: boolean;
 }
 
 /** A deletion task as Mixpanel reports it. */
@@ -281,7 +288,9 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     authorize: (request) => request.headers.set('authorization', `Bearer ${oauthToken}`),
     statusHints: { 401: () => expiredTokenHint(issuedAt) },
   });
-  const api = createOpenApiClient<paths>(baseUrl);
+  const api = createOpenApiClient<paths>(baseUrl, {
+    trailingSlash: guard.boolean(setup, 'trailingSlash', options.trailingSlash ?? true),
+  });
   const token = { token: projectToken };
   const ctx = (operation: string) => ({ vendor: 'mixpanel' as const, operation });
 

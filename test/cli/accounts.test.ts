@@ -34,14 +34,15 @@ function threeAccounts() {
       vendor: 'mixpanel',
       projectToken: { env: 'MP_US_PROJECT' },
       oauthToken: { env: 'MP_OAUTH' },
-      baseUrl: env.mixpanelUrl,
+      baseUrl: env.mixpanelUrl, // through the Prism proxy, so in the spec's form
+      trailingSlash: false,
     },
     'mp-eu': {
       vendor: 'mixpanel',
       region: 'eu',
       projectToken: { file: join(dir, 'eu-project-token') },
       oauthToken: { env: 'MP_OAUTH' },
-      baseUrl: env.mixpanelUrl,
+      baseUrl: `${env.sandbox.url}/mixpanel`, // straight to the sandbox, in the default form: paths ending in /
     },
     'lp-main': {
       vendor: 'liveperson',
@@ -64,7 +65,7 @@ const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
 
 beforeAll(async () => {
   mkdirSync(work);
-  env = await startSandboxBehindPrism({ mixpanelRequestsPerSecond: 100_000 });
+  env = await startSandboxBehindPrism({ mixpanelRequestsPerSecond: 100_000, recordRequests: true });
 }, 90_000);
 afterAll(async () => {
   await env?.close();
@@ -88,6 +89,7 @@ describe('accounts from privacy-deletions.config.json', () => {
       ].join('\n'),
     );
     const journal = join(dir, 'three.journal');
+    const sentBefore = env.sandbox.log.length;
     const run = await cli(['cancel', '--input', input, '--json', '--journal', journal]);
     expect(run.stderr).toMatch(/cancelled 12/);
     expect(run.code).toBe(0);
@@ -101,6 +103,10 @@ describe('accounts from privacy-deletions.config.json', () => {
     for (const id of eu) expect(accountOf[id]).toBe('mp-eu');
     for (const id of lp) expect(accountOf[id]).toBe('lp-main');
     expect(receipts.every((r) => r.outcome === 'cancelled' && r.verified === true)).toBe(true);
+    // mp-eu went straight to the sandbox with the slash; mp-us through Prism without it
+    const sent = env.sandbox.log.slice(sentBefore);
+    for (const id of eu) expect(sent).toContain(`DELETE /mixpanel/data-deletions/v3.0/${id}/`);
+    for (const id of us) expect(sent).toContain(`DELETE /mixpanel/data-deletions/v3.0/${id}`);
     const records = readFileSync(journal, 'utf8')
       .trim()
       .split('\n')

@@ -32,6 +32,9 @@ const ENV = {
   MIXPANEL_OAUTH_TOKEN: 'cli-oauth-secret-3f4a5b',
   LIVEPERSON_SITE_ID: '92186583',
   LIVEPERSON_BEARER: 'cli-lp-bearer-6c7d8e',
+  // The spec's paths, so that the Prism proxy checks every request against the spec (the sandbox answers both forms;
+  // test/cli/accounts.test.ts runs the default, slash form against it directly).
+  MIXPANEL_TRAILING_SLASH: 'false',
 };
 let sandbox: Sandbox;
 let env: SandboxBehindPrism | undefined;

@@ -24,6 +24,9 @@ function client(rules: PreferRule[] = [], extra: Partial<MixpanelClientOptions> 
     fetch: cf.fetch,
     rateLimit: false,
     maxRetries: 0,
+    // The spec's own paths (no trailing slash), so Prism checks every request and answer against the spec; the
+    // default slash form differs only in that character (test/unit/vendor-shapes.test.ts).
+    trailingSlash: false,
   });
   return { mp, cf };
 }

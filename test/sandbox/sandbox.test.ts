@@ -41,6 +41,7 @@ const mixpanel = (projectToken = 'sandbox-project') =>
     oauthToken: 'sandbox-oauth',
     baseUrl: mpUrl,
     rateLimit: { requests: MIXPANEL_RPS - 1, intervalMs: 1000 },
+    trailingSlash: false, // the spec's paths: Prism checks them (the sandbox answers both forms)
   });
 const liveperson = (siteId: string) =>
   createLivePersonClient({ siteId, auth: { bearer: 'sandbox-bearer' }, baseUrl: lpUrl, monthlyQuota: false });
@@ -92,6 +93,7 @@ describe('sandbox, Mixpanel', () => {
       baseUrl: mpUrl,
       rateLimit: false,
       maxRetries: 0,
+      trailingSlash: false,
     });
     const results = await Promise.allSettled(
       Array.from({ length: 4 * MIXPANEL_RPS }, () => burst.getDeletion('burst')),

@@ -103,7 +103,7 @@ describe('bad input is refused before any request is sent', () => {
     ] as const) {
       const { mp, rec } = mixpanel({ region });
       await mp.cancelDeletion('t-1');
-      expect(rec.requests[0]?.url).toBe(`${host}data-deletions/v3.0/t-1?token=ptok-1234`);
+      expect(rec.requests[0]?.url).toBe(`${host}data-deletions/v3.0/t-1/?token=ptok-1234`);
     }
   });
 });

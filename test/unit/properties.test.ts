@@ -35,7 +35,7 @@ const nastyId = fc.oneof(
     .map((a) => a.join('')),
 );
 
-const MIXPANEL_PATH = /^\/api\/app\/data-deletions\/v3\.0\/([^/?#]+)$/;
+const MIXPANEL_PATH = /^\/api\/app\/data-deletions\/v3\.0\/([^/?#]+)\/$/; // the default trailing slash
 const LIVEPERSON_PATH = /^\/api\/account\/92186583\/personal-data-deletion\/([0-9]+)\/cancel$/;
 
 /** Runs `call`: true when a request went out; false when the SDK refused the input, after checking nothing was sent. */

@@ -281,7 +281,7 @@ describe('rate limiting', () => {
     const ids = Array.from({ length: 20 }, (_, i) => `task-${i}`);
     const results = await Promise.all(ids.map((id) => mp.cancelDeletion(id)));
     expect(results.every((r) => r.outcome === 'cancelled')).toBe(true);
-    expect(srv.seen.map((s) => s.url.split('?')[0])).toEqual(ids.map((id) => `/data-deletions/v3.0/${id}`));
+    expect(srv.seen.map((s) => s.url.split('?')[0])).toEqual(ids.map((id) => `/data-deletions/v3.0/${id}/`));
     const minGap = Math.min(...gaps(sentAt));
     expect(minGap).toBeGreaterThanOrEqual(49);
   });

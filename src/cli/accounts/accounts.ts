@@ -145,6 +145,13 @@ function positiveIntegerEnv(name: string): number | undefined {
   return n;
 }
 
+function booleanEnv(name: string): boolean | undefined {
+  const text = env(name);
+  if (text === undefined) return undefined;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new UsageError(`${name} must be true or false; got ${JSON.stringify(text)}`);
+}
+
 function checkIssued(issued: string, where: string): string {
   try {
     mixpanelOAuthTokenExpiry(issued);
@@ -175,6 +182,7 @@ function accountsFromEnv(flags: AccountFlags): Account[] {
         oauthTokenIssued: issued === undefined ? undefined : checkIssued(issued, 'MIXPANEL_OAUTH_TOKEN_ISSUED'),
         region: (flags.region ?? env('MIXPANEL_REGION') ?? 'us') as MixpanelRegion,
         baseUrl: flags.mixpanelBaseUrl ?? env('MIXPANEL_BASE_URL'),
+        trailingSlash: booleanEnv('MIXPANEL_TRAILING_SLASH'),
       };
     }),
   };
