@@ -49,6 +49,16 @@ async function applyMixpanelOverlay(outFile) {
   writeFileSync(outFile, header('#', [MIXPANEL_SPEC, MIXPANEL_OVERLAY]) + yaml);
 }
 
+function bundle(spec, outFile, sources) {
+  run(bin('redocly'), ['bundle', spec, '--dereferenced', '--ext', 'json', '--output', outFile]);
+  const doc = JSON.parse(readFileSync(outFile, 'utf8'));
+  const note = header('', sources)
+    .trim()
+    .split('\n')
+    .map((l) => l.trim());
+  writeFileSync(outFile, `${JSON.stringify({ 'x-generated': note, ...doc }, null, 1)}\n`);
+}
+
 async function emitTypes(specFile, outFile, sources) {
   const ast = await openapiTS(new URL(`file://${resolve(root, specFile)}`), {
     alphabetize: true,
@@ -75,10 +85,23 @@ export async function generate(outDir = join(root, 'generated')) {
     'no-unused-components',
   ]);
 
+  // Dereferenced JSON of each spec, for `doctor --probe` to validate live answers with (no $ref left to resolve).
+  bundle('liveperson@v1', join(outDir, 'liveperson.openapi.json'), [LIVEPERSON_SPEC]);
+  bundle('liveperson-auth@v1', join(outDir, 'liveperson-auth.openapi.json'), [LIVEPERSON_AUTH_SPEC]);
+  bundle(mixpanelEffective, join(outDir, 'mixpanel.openapi.json'), [MIXPANEL_SPEC, MIXPANEL_OVERLAY]);
+
   await emitTypes(LIVEPERSON_SPEC, join(outDir, 'liveperson.ts'), [LIVEPERSON_SPEC]);
   await emitTypes(LIVEPERSON_AUTH_SPEC, join(outDir, 'liveperson-auth.ts'), [LIVEPERSON_AUTH_SPEC]);
   await emitTypes(mixpanelEffective, join(outDir, 'mixpanel.ts'), [MIXPANEL_SPEC, MIXPANEL_OVERLAY]);
-  return ['liveperson-auth.ts', 'liveperson.ts', 'mixpanel.openapi.yaml', 'mixpanel.ts'];
+  return [
+    'liveperson-auth.openapi.json',
+    'liveperson-auth.ts',
+    'liveperson.openapi.json',
+    'liveperson.ts',
+    'mixpanel.openapi.json',
+    'mixpanel.openapi.yaml',
+    'mixpanel.ts',
+  ];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,5 +1,5 @@
 /**
- * privacy-deletions command line: cancel, status, report, list, create, sandbox. This file only defines the commands
+ * privacy-deletions command line: cancel, status, report, list, create, doctor, sandbox. This file only defines the commands
  * and their flags; each command's code (and the SDK, csv-parse, the sandbox) is imported when that command runs, so
  * `--help` and `--version` start fast.
  * Exit codes: 0 all ok, 1 not all ok, 2 usage error, 130 interrupted (Ctrl-C / SIGTERM; resume with --resume).
@@ -101,6 +101,18 @@ export function buildProgram(): Command {
     )
     .option('--quota-ledger <path>', 'file counting LivePerson creates per month (env LIVEPERSON_QUOTA_LEDGER)')
     .action(async (o: Record<string, unknown>) => (await import('./commands/create.js')).createCommand(o));
+
+  connectionOptions(
+    program
+      .command('doctor')
+      .description('check each account: credentials, tokens, one read that changes nothing, clock, quota'),
+  )
+    .option('--probe', 'also check every answer against the specs and try the open questions (read-only)')
+    .option('--record <dir>', 'save the redacted exchanges as JSON fixtures in this folder')
+    .option('--json', 'one JSON document')
+    .action(async (o: Record<string, unknown>) => {
+      process.exitCode = await (await import('./commands/doctor.js')).doctorCommand(o);
+    });
 
   program
     .command('sandbox')

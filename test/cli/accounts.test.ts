@@ -130,6 +130,26 @@ describe('accounts from privacy-deletions.config.json', () => {
     const right = await cli(['cancel', '--account', 'mp-us', usOnly as string, '--json']);
     expect(JSON.parse(right.stdout)).toMatchObject({ account: 'mp-us', outcome: 'cancelled', verified: true });
 
+    // status reads every line with its own account too
+    const status = await cli(['status', '--input', input, '--json']);
+    expect(status.code).toBe(0);
+    const statuses = status.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(statuses.map((r) => `${r.account}:${r.status}`).sort()).toEqual(
+      [...us.map(() => 'mp-us:REVOKED'), ...eu.map(() => 'mp-eu:REVOKED'), ...lp.map(() => 'lp-main:CANCELED')].sort(),
+    );
+
+    // create with --account: the task belongs to that project only
+    const created = await cli(['create', '--account', 'mp-eu', '--ids', 'subject-eu-1', '--yes']);
+    const made = JSON.parse(created.stdout);
+    expect(made).toMatchObject({ vendor: 'mixpanel', account: 'mp-eu' });
+    const seenByUs = await cli(['status', '--account', 'mp-us', made.requestId, '--json']);
+    expect(JSON.parse(seenByUs.stdout)).toMatchObject({ account: 'mp-us', status: 'NOT_FOUND' });
+    const seenByEu = await cli(['status', '--account', 'mp-eu', made.requestId, '--json']);
+    expect(JSON.parse(seenByEu.stdout)).toMatchObject({ account: 'mp-eu', status: 'PENDING' });
+
     const report = await cli(['report', '--journal', journal]);
     expect(report.stdout).toMatch(/ACCOUNT/);
     expect(report.stdout).toMatch(/mixpanel\s+mp-eu\s/);

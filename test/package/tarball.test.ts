@@ -4,13 +4,14 @@
  * Are the Types Wrong (profile esm-only) on the same tarball, and the installed CLI run once.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
+type RunError = { code: number; stdout: string; stderr: string };
 const root = resolve(import.meta.dirname, '../..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const work = mkdtempSync(join(tmpdir(), 'pd-tarball-'));
@@ -130,6 +131,35 @@ describe('the packed package in an empty project', () => {
   it('the installed CLI runs', async () => {
     const { stdout } = await run(join(consumer, 'node_modules', '.bin', 'privacy-deletions'), ['--version']);
     expect(stdout.trim()).toBe('0.1.0');
+  });
+
+  it('ships the config schema (for editors and the CLI) and the specs doctor --probe checks against', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "console.log(import.meta.resolve('privacy-deletions/config.schema.json'))"],
+      { cwd: consumer },
+    );
+    const schemaPath = new URL(stdout.trim()).pathname;
+    expect(JSON.parse(readFileSync(schemaPath, 'utf8')).title).toBe('privacy-deletions configuration');
+    const cli = join(consumer, 'node_modules', '.bin', 'privacy-deletions');
+    const config = (accounts: unknown) => {
+      writeFileSync(join(consumer, 'privacy-deletions.config.json'), JSON.stringify({ accounts }));
+    };
+    config({ a: { vendor: 'mixpanel', projectToken: 'inline', oauthToken: { env: 'X' } } });
+    const inline = await run(cli, ['status', '--account', 'a', 'x'], { cwd: consumer }).catch((e: RunError) => e);
+    expect((inline as RunError).code).toBe(2);
+    expect(inline.stderr).toMatch(/privacy-deletions\.config\.json:1: accounts\.a\.projectToken: a secret written/);
+    // a closed port: the read fails (exit 1), but the specs and Ajv load and find nothing to drift from
+    config({
+      a: { vendor: 'mixpanel', projectToken: { env: 'P' }, oauthToken: { env: 'O' }, baseUrl: 'http://127.0.0.1:9' },
+    });
+    const probe = await run(cli, ['doctor', '--probe', '--retries', '0'], {
+      cwd: consumer,
+      env: { ...process.env, P: 'p', O: 'o' },
+    }).catch((e: RunError) => e);
+    expect(probe.stdout).toMatch(/a\s+authenticated read\s+FAIL\s+ConnectionError/);
+    expect(probe.stdout).toContain('drift from the specs: none');
+    expect((probe as RunError).code).toBe(1);
   });
 });
 
