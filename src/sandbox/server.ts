@@ -324,7 +324,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return send(res, 400, { message: `count must be a whole number from 1 to ${SANDBOX_MAX_SEED}` });
       if (b.vendor !== 'mixpanel' && b.vendor !== 'liveperson')
         return send(res, 400, { message: 'vendor must be mixpanel or liveperson' });
-      const ids = sandbox.seed(b.vendor, count, Number(b.ageMs ?? 0), String(b.siteId ?? '92186583'));
+      // the owner: a LivePerson site (default 92186583), or a Mixpanel project token (default: every project)
+      const owner = b.vendor === 'liveperson' ? String(b.siteId ?? '92186583') : (b.project as string | undefined);
+      const ids = sandbox.seed(b.vendor, count, Number(b.ageMs ?? 0), owner);
       return send(res, 200, { ids });
     }
     if (url.pathname === '/_sandbox/revoke' && req.method === 'POST') {

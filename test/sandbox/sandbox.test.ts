@@ -190,6 +190,32 @@ describe('the sandbox refuses what would crash it or let a web page drive it', (
     expect(await alive()).toBe(200);
   });
 
+  it('seeded over HTTP, a Mixpanel task is seen by every project unless seeded for one', async () => {
+    const seed = async (body: object) =>
+      (
+        (await (
+          await direct('/_sandbox/seed', { method: 'POST', headers: json, body: JSON.stringify(body) })
+        ).json()) as {
+          ids: string[];
+        }
+      ).ids[0];
+    const read = async (id: string | undefined, token: string) =>
+      (
+        (await (
+          await direct(`/mixpanel/data-deletions/v3.0/${id}/?token=${token}`, {
+            headers: { authorization: 'Bearer x' },
+          })
+        ).json()) as {
+          results: { status: string };
+        }
+      ).results.status;
+    const anyProject = await seed({ vendor: 'mixpanel' });
+    expect(await read(anyProject, 'project-a')).toBe('PENDING');
+    const ofB = await seed({ vendor: 'mixpanel', project: 'project-b' });
+    expect(await read(ofB, 'project-a')).toBe('NOT_FOUND');
+    expect(await read(ofB, 'project-b')).toBe('PENDING');
+  });
+
   it.each([5_000_000_000, 3_000_000, 0, -1, 1.5])('seed count %d is refused with 400', async (count) => {
     const res = await direct('/_sandbox/seed', {
       method: 'POST',

@@ -15,7 +15,7 @@ export async function sandboxCommand(o: {
   });
   process.stdout.write(
     `sandbox listening on ${sb.url}\n  Mixpanel base URL:   ${sb.url}/mixpanel\n  LivePerson base URL: ${sb.url}/liveperson\n` +
-      `  control (content-type: application/json): POST ${sb.url}/_sandbox/clock {"advanceMs":…}, POST ${sb.url}/_sandbox/seed {"vendor","count","ageMs"}\n`,
+      `  control (content-type: application/json): POST ${sb.url}/_sandbox/clock {"advanceMs":…}, POST ${sb.url}/_sandbox/seed {"vendor","count","ageMs","siteId" or "project"}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => sb.close().then(resolve);
