@@ -21,6 +21,8 @@ const env = {
   MIXPANEL_PROJECT_TOKEN: 'demo-project-token',
   MIXPANEL_OAUTH_TOKEN: 'demo-oauth-token',
   MIXPANEL_BASE_URL: mpUrl,
+  // The OpenAPI file's paths (no trailing slash), so that Prism checks each request against the spec.
+  MIXPANEL_TRAILING_SLASH: 'false',
   LIVEPERSON_SITE_ID: '92186583',
   LIVEPERSON_BEARER: 'demo-bearer',
   LIVEPERSON_BASE_URL: lpUrl,
@@ -33,6 +35,7 @@ const mixpanel = createMixpanelClient({
   oauthToken: env.MIXPANEL_OAUTH_TOKEN,
   baseUrl: mpUrl,
   rateLimit: { requests: 4, intervalMs: 1000 },
+  trailingSlash: false,
 });
 const liveperson = createLivePersonClient({
   siteId: '92186583',

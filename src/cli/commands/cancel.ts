@@ -150,7 +150,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   const reporter = createReporter({
     json: Boolean(o.json),
     total,
-    accounts: accountsUsed.size > 1 || accounts.configPath !== undefined,
+    accounts: accounts.configPath !== undefined, // environment accounts are named after their vendors
   });
   const counts = new Map<ReceiptOutcome, number>();
   const finished = () => [...counts.values()].reduce((a, b) => a + b, 0);

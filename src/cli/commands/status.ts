@@ -25,7 +25,7 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
     ...(days === undefined ? {} : { cancelWindowMs: days * 86_400_000 }),
   });
   for (const account of prepared.accountsUsed) clients.prepare(account);
-  const named = prepared.accountsUsed.size > 1 || accounts.configPath !== undefined;
+  const named = accounts.configPath !== undefined; // environment accounts are named after their vendors
   let failed = 0;
   const states = new Map<CancelWindowState, number>();
   let earliestDeadline: string | undefined;

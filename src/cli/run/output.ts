@@ -43,7 +43,7 @@ export interface Reporter {
 export function createReporter(options: {
   json: boolean;
   total?: number | undefined;
-  /** Show the ACCOUNT column (a config file, or more than one account in the run). */
+  /** Show the ACCOUNT column (accounts from a config file). */
   accounts?: boolean;
 }): Reporter {
   const out = process.stdout;
