@@ -42,9 +42,15 @@ export function buildProgram(): Command {
       'salt for --hash-ids; better env PRIVACY_DELETIONS_HASH_SALT or …_FILE (a flag shows in the process list)',
     )
     .option('--dry-run', 'print the requests that would be sent, send nothing')
-    .action(async (ids: string[], o: Record<string, unknown>) => {
-      process.exitCode = await (await import('./commands/cancel.js')).cancelCommand(ids, o);
-    });
+    .option(
+      '--subject <id>',
+      'cancel the registered requests holding this person (repeatable); a request holding others too is not cancelled',
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option('--subjects-file <file>', 'subject ids, one a line, for --subject');
+  registryOptions(program.commands.at(-1) as Command).action(async (ids: string[], o: Record<string, unknown>) => {
+    process.exitCode = await (await import('./commands/cancel.js')).cancelCommand(ids, o);
+  });
 
   connectionOptions(
     program
@@ -100,7 +106,41 @@ export function buildProgram(): Command {
       positiveInt('--monthly-quota'),
     )
     .option('--quota-ledger <path>', 'file counting LivePerson creates per month (env LIVEPERSON_QUOTA_LEDGER)')
+    .option('--reason <text>', 'why (kept in the registry)')
+    .option('--ticket <id>', 'the ticket or case it answers (kept in the registry)')
+    .option('--actor <name>', 'who asks (kept in the registry; default: the OS user)');
+  registryOptions(program.commands.at(-1) as Command)
+    .option('--no-registry', 'do not record the request in the registry')
     .action(async (o: Record<string, unknown>) => (await import('./commands/create.js')).createCommand(o));
+
+  registryOptions(
+    connectionOptions(
+      program.command('deadlines').description('open registered requests, the soonest-closing cancel window first'),
+    ),
+  )
+    .option('--refresh', "read each request's current status first (and record it)")
+    .option('--within <span>', 'exit 1 when a LivePerson window closes within this span (e.g. 24h, 3d, 90m)')
+    .option('--ics <file>', 'also write the deadlines as an iCalendar file')
+    .option('--json', 'JSON output, one object per request')
+    .action(async (o: Record<string, unknown>) => {
+      process.exitCode = await (await import('./commands/deadlines.js')).deadlinesCommand(o);
+    });
+
+  const registry = program.command('registry').description('the local registry of deletion requests');
+  registryOptions(
+    connectionOptions(
+      registry
+        .command('import')
+        .description('record requests made elsewhere: LivePerson from its list, Mixpanel from a file of tracking ids'),
+    ),
+  )
+    .option('--from <date>', 'LivePerson: from date yyyy-mm-dd')
+    .option('--to <date>', 'LivePerson: to date yyyy-mm-dd')
+    .option('--input <file>', 'Mixpanel: a file with one tracking id a line')
+    .option('--actor <name>', 'who imports (default: the OS user)')
+    .action(async (o: Record<string, unknown>) => {
+      process.exitCode = await (await import('./commands/registry.js')).registryImportCommand(o);
+    });
 
   connectionOptions(
     program
@@ -140,6 +180,16 @@ export function buildProgram(): Command {
       (await import('./commands/sandbox.js')).sandboxCommand(o),
     );
   return program;
+}
+
+/** Where the request registry is, for the commands that use it. */
+function registryOptions(cmd: Command): Command {
+  return cmd
+    .option('--registry <file>', 'the request registry (default: $XDG_STATE_HOME/privacy-deletions/registry.db)')
+    .option(
+      '--registry-plain-subjects',
+      'keep subject ids in plain text in a new registry (default: salted digests; PRIVACY_DELETIONS_HASH_SALT)',
+    );
 }
 
 export async function main(argv = process.argv): Promise<number> {

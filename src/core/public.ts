@@ -20,6 +20,7 @@ export {
   type Vendor,
 } from './errors.js';
 export type { RateLimitOptions } from './limiter.js';
+export type { RegistryOptions, RequestCreated, RequestRegistry } from './registry.js';
 export type { CallOptions } from './request.js';
 export type { ClientOptions, RequestLogEntry, RequestLogger, RetryOptions } from './transport.js';
 export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './transport.js';

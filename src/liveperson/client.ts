@@ -7,6 +7,7 @@ import { AuthenticationError, MonthlyQuotaError, NotFoundError, restated } from 
 import * as guard from '../core/guards.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
+import { type RegistryOptions, recordCreated } from '../core/registry.js';
 import { type CallOptions, execute } from '../core/request.js';
 import { type ClientOptions, Transport } from '../core/transport.js';
 import { createAuthorizer, LIVEPERSON_OAUTH1_END_OF_LIFE, type LivePersonAuth } from './auth.js';
@@ -47,7 +48,7 @@ export function livePersonRequestId(ctx: guard.GuardContext, value: unknown): st
 /** Documented statuses (NOT_STARTED, IN_PROGRESS, CANCELED, DONE), open for others. */
 export type LivePersonStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'CANCELED' | 'DONE' | (string & {});
 
-export interface LivePersonClientOptions extends ClientOptions {
+export interface LivePersonClientOptions extends ClientOptions, RegistryOptions {
   /** LivePerson account id. */
   siteId: string;
   /** `{ bearer }` or `{ oauth1: { consumerKey, consumerSecret, token, tokenSecret } }`. */
@@ -202,6 +203,7 @@ function dateFilter(
  * @throws InvalidInputError for a bad site id, missing credentials, an http (not https) base URL.
  */
 export function createLivePersonClient(options: LivePersonClientOptions): LivePersonClient {
+  const clientOptions = options; // the methods' own `options` are per call
   const setup = { vendor: 'liveperson' as const, operation: 'createLivePersonClient' };
   const siteId = options?.siteId;
   if (typeof siteId !== 'string' || !SITE_ID.test(siteId)) {
@@ -398,7 +400,16 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
       throw err;
     }
     quota?.settled(); // never throws: a ledger failure goes to onLedgerError, the created request is returned
-    return redactor.value(data) as DeletionRequest;
+    const created = redactor.value(data) as DeletionRequest;
+    await recordCreated(clientOptions.registry, {
+      vendor: 'liveperson',
+      account: clientOptions.registryAccount ?? 'liveperson',
+      requestId: String(created.request_id),
+      requestedAt: typeof created.request_time === 'string' ? created.request_time : new Date().toISOString(),
+      idType: type,
+      subjects: ids,
+    });
+    return created;
   }
 
   return {

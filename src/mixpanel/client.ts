@@ -10,6 +10,7 @@ import * as guard from '../core/guards.js';
 import { type RateLimitOptions, sharedLimiter } from '../core/limiter.js';
 import { createOpenApiClient } from '../core/openapi-client.js';
 import { Redactor } from '../core/redact.js';
+import { type RegistryOptions, recordCreated } from '../core/registry.js';
 import { type CallOptions, execute, type Operation, type Success, unusableResponse } from '../core/request.js';
 import { type ClientOptions, Transport } from '../core/transport.js';
 
@@ -50,7 +51,7 @@ export type MixpanelTaskStatus =
   | 'UNKNOWN'
   | (string & {});
 
-export interface MixpanelClientOptions extends ClientOptions {
+export interface MixpanelClientOptions extends ClientOptions, RegistryOptions {
   /** Project token (sent as the `token` query parameter; redacted in every report). */
   projectToken: string;
   /** GDPR OAuth token of a project owner/admin (one-year lifetime). */
@@ -258,6 +259,7 @@ function expiredTokenHint(issuedAt: Date | undefined, now = new Date()): string 
  * @throws InvalidInputError for a missing token, an unknown region, an http (not https) base URL.
  */
 export function createMixpanelClient(options: MixpanelClientOptions): MixpanelClient {
+  const clientOptions = options; // the methods' own `options` are per call
   const setup = { vendor: 'mixpanel' as const, operation: 'createMixpanelClient' };
   const projectToken = guard.nonEmptySecret(setup, 'projectToken', options?.projectToken);
   const oauthToken = guard.nonEmptySecret(setup, 'oauthToken', options.oauthToken);
@@ -365,8 +367,19 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
           fetch,
         }),
       );
+    const registered = async (created: MixpanelDeletionCreated, ids: string[]) => {
+      await recordCreated(clientOptions.registry, {
+        vendor: 'mixpanel',
+        account: clientOptions.registryAccount ?? 'mixpanel',
+        requestId: created.taskId,
+        requestedAt: new Date().toISOString(), // Mixpanel's create answer carries no time the spec promises
+        idType: 'distinct_id',
+        subjects: ids,
+      });
+      return created;
+    };
     try {
-      return taskCreated(await send(distinct_ids), op);
+      return await registered(taskCreated(await send(distinct_ids), op), distinct_ids);
     } catch (err) {
       // 409: some ids already have a running task and nothing was created. Never the identical request again; with
       // 'submit-rest', one new request for the ids that are not scheduled yet (Mixpanel's own advice).
@@ -375,10 +388,10 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
       const rest = distinct_ids.filter((id) => !scheduled.has(id));
       if (scheduled.size === 0 || rest.length === 0 || rest.length === distinct_ids.length) throw err;
       const created = taskCreated(await send(rest), op);
-      return {
-        ...created,
-        alreadyScheduled: { distinctIds: [...scheduled], taskIds: err.conflictingTaskIds },
-      };
+      return registered(
+        { ...created, alreadyScheduled: { distinctIds: [...scheduled], taskIds: err.conflictingTaskIds } },
+        rest,
+      );
     }
   }
 

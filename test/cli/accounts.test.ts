@@ -59,7 +59,7 @@ function threeAccounts() {
 /** The CLI run in `work` (where the default config file is found), with only the config's variables set. */
 const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
   runProcess(process.execPath, [BIN, ...args], {
-    env: { ...SECRETS, XDG_STATE_HOME: join(dir, 'state'), ...extraEnv },
+    env: { ...SECRETS, XDG_STATE_HOME: join(dir, 'state'), PRIVACY_DELETIONS_HASH_SALT: 'accounts-salt', ...extraEnv },
     cwd: work,
   });
 

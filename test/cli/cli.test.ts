@@ -36,6 +36,7 @@ const ENV = {
   // test/cli/accounts.test.ts runs the default, slash form against it directly).
   MIXPANEL_TRAILING_SLASH: 'false',
 };
+const REGISTRY_SALT = 'cli-registry-salt-4e1f';
 let sandbox: Sandbox;
 let env: SandboxBehindPrism | undefined;
 let mpUrl = '';
@@ -64,7 +65,8 @@ function cli(
       ...ENV,
       MIXPANEL_BASE_URL: mpUrl,
       LIVEPERSON_BASE_URL: lpUrl,
-      XDG_STATE_HOME: join(dir, 'state'), // the LivePerson quota ledger, kept out of the real home
+      XDG_STATE_HOME: join(dir, 'state'), // the LivePerson quota ledger and the registry, kept out of the real home
+      ...(args[0] === 'create' ? { PRIVACY_DELETIONS_HASH_SALT: REGISTRY_SALT } : {}), // create records in the registry
       ...opts.env,
     },
     ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
@@ -81,6 +83,7 @@ function cliOnTerminal(args: string[], typed: string): Promise<Run> {
         MIXPANEL_BASE_URL: mpUrl,
         LIVEPERSON_BASE_URL: lpUrl,
         XDG_STATE_HOME: join(dir, 'state'),
+        PRIVACY_DELETIONS_HASH_SALT: REGISTRY_SALT,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -812,6 +815,7 @@ const createWithLedger = (subject: string, ledger: string) => [
   '--yes',
   '--quota-ledger',
   ledger,
+  '--no-registry', // these are about the ledger (a registry on a 1 KiB file-size limit could not even be opened)
 ];
 
 describe('hardening: outcomes told truthfully, files that cannot be turned against the user', () => {

@@ -1,6 +1,7 @@
 /** Builds SDK clients for accounts, one per account, when a command first needs it. */
 import { type CancelWindowState, cancelWindowState, type RefusalRules } from '../../core/cancel.js';
 import { InvalidInputError } from '../../core/errors.js';
+import type { RequestRegistry } from '../../core/registry.js';
 import {
   createLivePersonClient,
   LIVEPERSON_STATUS_RULES,
@@ -35,10 +36,13 @@ export interface ClientFlags {
   onLedgerError?: (error: unknown, path: string) => void;
   /** LivePerson's cancel window, for the `cancellableUntil` estimate (else the account's, else 5 days). */
   cancelWindowMs?: number | undefined;
+  /** Told about every request a create made, filed under the account's name. */
+  registry?: RequestRegistry | undefined;
 }
 
-function common(flags: ClientFlags) {
+function common(flags: ClientFlags, account: string) {
   return {
+    ...(flags.registry ? { registry: flags.registry, registryAccount: account } : {}),
     ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout }),
     ...(flags.retries === undefined ? {} : { maxRetries: flags.retries }),
     ...(flags.fetch ? { fetch: flags.fetch } : {}),
@@ -79,12 +83,12 @@ export function mixpanelClient(account: Account, c: MixpanelConnection, flags: C
       ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
       ...(c.trailingSlash === undefined ? {} : { trailingSlash: c.trailingSlash }),
       rateLimit: rate === false ? false : { requests: rate, intervalMs: 1000 },
-      ...common(flags),
+      ...common(flags, account.name),
     }),
   );
 }
 
-export function livePersonClient(c: LivePersonConnection, flags: ClientFlags): LivePersonClient {
+export function livePersonClient(c: LivePersonConnection, flags: ClientFlags, account: string): LivePersonClient {
   const ledger = new FileQuotaLedger(flags.quotaLedger ?? c.quotaLedger ?? defaultQuotaLedgerPath());
   const limit = flags.monthlyQuota ?? c.monthlyQuota;
   const { onLedgerError } = flags;
@@ -101,7 +105,7 @@ export function livePersonClient(c: LivePersonConnection, flags: ClientFlags): L
         ...(limit === undefined ? {} : { limit }),
         ...(onLedgerError ? { onLedgerError: (error: unknown) => onLedgerError(error, ledger.path) } : {}),
       },
-      ...common(flags),
+      ...common(flags, account),
     }),
   );
 }
@@ -140,7 +144,7 @@ export function clientPool(accounts: Accounts, flags: ClientFlags) {
     liveperson(name: string): LivePersonClient {
       const c = account(name).connect();
       if (c.vendor !== 'liveperson') throw new UsageError(`account ${name} is a ${c.vendor} account, not liveperson`);
-      const client = (made.get(name) as LivePersonClient | undefined) ?? livePersonClient(c, flags);
+      const client = (made.get(name) as LivePersonClient | undefined) ?? livePersonClient(c, flags, name);
       made.set(name, client);
       return client;
     },

@@ -19,6 +19,7 @@ import {
   type VendorHalt,
 } from '../run/cancel-run.js';
 import { createReporter } from '../run/output.js';
+import { planForSubjects, type SubjectPlan, subjectsOf } from '../run/subject-plan.js';
 import {
   Journal,
   JournalBusyError,
@@ -27,6 +28,7 @@ import {
   journalProblem,
   readJournal,
 } from '../store/journal.js';
+import { cliRegistry } from '../store/registry.js';
 import { say } from '../terminal.js';
 import { openingFile, UsageError } from '../usage.js';
 
@@ -105,7 +107,13 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     throw new UsageError('--expect-head takes the 32-hex-digit head digest a run printed');
 
   const accounts = loadAccounts(o.config as string | undefined, accountFlagsOf(o));
-  const prepared = await prepareItems(ids, o, accounts);
+  const bySubject = o.subject !== undefined || o.subjectsFile !== undefined;
+  if (bySubject && (ids.length || o.input))
+    throw new UsageError('--subject finds its requests: give no ids or --input');
+  const registry = bySubject ? cliRegistry(o) : undefined;
+  const plan = registry ? planForSubjects(registry.store, subjectsOf(o)) : undefined;
+  if (plan) describePlan(plan, Boolean(o.dryRun));
+  const prepared = plan ? plan.prepared : await prepareItems(ids, o, accounts);
   if (typeof prepared === 'number') return prepared;
   const { total, repeatedLines, invalidLinesSkipped, source, accountsUsed, inputSha256 } = prepared;
 
@@ -126,7 +134,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
         if (!(err instanceof ConnectionError)) throw err; // the dry-run fetch refused to send
       }
     }
-    return 0;
+    return plan?.collateral.length ? 1 : 0;
   }
 
   const journal = o.journal ? await openJournal(o.journal as string, o) : undefined;
@@ -178,6 +186,12 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
       onReceipt: (r: Receipt) => {
         counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
         reporter.receipt(r);
+        const state = REGISTRY_STATE[r.outcome];
+        if (state)
+          registry?.store.update(r.vendor, r.account, r.requestId, {
+            state,
+            ...(r.vendorStatus ? { vendorStatus: r.vendorStatus } : {}),
+          });
       },
     });
   } finally {
@@ -220,5 +234,29 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     );
     return 130;
   }
+  registry?.store.close();
+  if (plan?.collateral.length) return 1;
   return [...counts.keys()].every((k) => SUCCESS_OUTCOMES.includes(k)) ? 0 : 1;
+}
+
+/** What a receipt tells the registry about a request. */
+const REGISTRY_STATE: Partial<Record<ReceiptOutcome, 'cancelled' | 'final'>> = {
+  cancelled: 'cancelled',
+  already_cancelled: 'cancelled',
+  too_late: 'final',
+  not_found: 'final',
+};
+
+/** The plan of a --subject run: what is cancelled, and what is not because it would take others down with it. */
+function describePlan(plan: SubjectPlan, dryRun: boolean): void {
+  const { prepared, collateral, subjects } = plan;
+  process.stderr.write(
+    `${subjects} subject(s): ${prepared.total + collateral.length} open registered request(s) hold them; ` +
+      `${prepared.total} hold only them${dryRun ? ' and would be cancelled' : ' and are cancelled'}\n`,
+  );
+  for (const { request: r, named, others } of collateral)
+    process.stderr.write(
+      `not cancelled: ${r.vendor} ${r.account} ${r.requestId} holds ${named} named subject(s) and ${others} other(s); ` +
+        `cancelling it would stop their deletions too (--split, which would re-submit them, is not available yet)\n`,
+    );
 }

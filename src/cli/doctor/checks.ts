@@ -198,7 +198,7 @@ export const checkLivePerson: AccountCheck = async (account, flags, redactor, pr
       .map(([k, v]) => `${k} from ${v.from}`)
       .join(', ')}`,
   });
-  const client = livePersonClient(c, { ...flags, fetch: recordingFetch(exchanges) });
+  const client = livePersonClient(c, { ...flags, fetch: recordingFetch(exchanges) }, name);
   const today = new Date().toISOString().slice(0, 10);
   let list: Awaited<ReturnType<typeof client.listDeletionRequests>> | undefined;
   let listError: unknown;

@@ -1,0 +1,120 @@
+/**
+ * `privacy-deletions deadlines`: open registered requests, the soonest-closing cancel window first. LivePerson's
+ * window closes at `request_time` + the account's window (5 days by default); Mixpanel has no clock (a task may start
+ * at any time), so its requests are listed with their age and never count for --within. --refresh reads each status
+ * first; --ics writes a calendar a DPO can subscribe to. Exit 1 with --within when a window closes inside the span.
+ */
+import { writeFileSync } from 'node:fs';
+import type { RegisteredRequest } from '../../registry/index.js';
+import { loadAccounts } from '../accounts/accounts.js';
+import { clientPool, STATUS_RULES } from '../accounts/clients.js';
+import { cliRedactor } from '../accounts/secrets.js';
+import { accountFlagsOf, clientFlagsOf } from '../options.js';
+import { describeFailure } from '../run/output.js';
+import { cliRegistry } from '../store/registry.js';
+import { printable } from '../terminal.js';
+import { UsageError } from '../usage.js';
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** `24h`, `3d`, `90m`, `1w` in ms. */
+export function parseSpan(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([mhdw])$/.exec(text.trim());
+  if (!m) throw new UsageError(`--within takes a span such as 90m, 24h, 3d or 1w; got ${JSON.stringify(text)}`);
+  return Number(m[1]) * (UNITS[m[2] as string] as number);
+}
+
+const age = (ms: number) => {
+  const h = Math.floor(ms / 3_600_000);
+  return h >= 48 ? `${Math.floor(h / 24)} d` : h >= 1 ? `${h} h` : `${Math.max(0, Math.floor(ms / 60_000))} min`;
+};
+
+/** The state a vendor status means for the registry: still open, cancelled, or past its window for good. */
+function stateOf(vendor: RegisteredRequest['vendor'], status: string): RegisteredRequest['state'] {
+  const rules = STATUS_RULES[vendor];
+  if (rules.alreadyCancelled.includes(status)) return 'cancelled';
+  if (rules.tooLate.includes(status) || rules.notFound.includes(status)) return 'final';
+  return 'open';
+}
+
+/** One VEVENT per LivePerson deadline (RFC 5545), with an alarm a day before. */
+function calendar(rows: { request: RegisteredRequest; closes: number }[]): string {
+  const stamp = (ms: number) =>
+    new Date(ms)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
+  const icsText = (s: string) => s.replace(/[\\;,]/g, (c) => `\\${c}`);
+  const events = rows.flatMap(({ request: r, closes }) => [
+    'BEGIN:VEVENT',
+    `UID:${icsText(`${r.vendor}-${r.account}-${r.requestId}`)}@privacy-deletions`,
+    `DTSTAMP:${stamp(Date.now())}`,
+    `DTSTART:${stamp(closes)}`,
+    `DTEND:${stamp(closes + 15 * 60_000)}`,
+    `SUMMARY:${icsText(`Cancel window closes: ${r.vendor} ${r.account} request ${r.requestId}`)}`,
+    `DESCRIPTION:${icsText(`Made ${r.requestedAt} by ${r.actor}${r.ticket ? `, ticket ${r.ticket}` : ''}; after this it can no longer be cancelled.`)}`,
+    'BEGIN:VALARM',
+    'ACTION:DISPLAY',
+    'TRIGGER:-P1D',
+    `DESCRIPTION:${icsText(`Cancel window of ${r.vendor} request ${r.requestId} closes in a day`)}`,
+    'END:VALARM',
+    'END:VEVENT',
+  ]);
+  return `${['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//privacy-deletions//deadlines//EN', ...events, 'END:VCALENDAR'].join('\r\n')}\r\n`;
+}
+
+export async function deadlinesCommand(o: Record<string, unknown>): Promise<number> {
+  const within = o.within === undefined ? undefined : parseSpan(o.within as string);
+  const { store } = cliRegistry(o);
+  try {
+    if (o.refresh) {
+      const redactor = cliRedactor();
+      const accounts = loadAccounts(o.config as string | undefined, accountFlagsOf(o));
+      const clients = clientPool(accounts, clientFlagsOf(o));
+      for (const r of store.open()) {
+        try {
+          const { status } = await clients.readStatus(r.vendor, r.account, r.requestId);
+          store.update(r.vendor, r.account, r.requestId, { vendorStatus: status, state: stateOf(r.vendor, status) });
+        } catch (err) {
+          const f = describeFailure(err, redactor);
+          process.stderr.write(`${r.vendor} ${r.account} ${r.requestId}: status not read (${f.error}): ${f.detail}\n`);
+        }
+      }
+    }
+    const now = Date.now();
+    const rows = store.open().map((request) => ({
+      request,
+      closes: request.windowClosesAt === undefined ? undefined : Date.parse(request.windowClosesAt),
+    }));
+    const soon = rows.filter(
+      (r) => within !== undefined && r.closes !== undefined && r.closes > now && r.closes - now <= within,
+    );
+    for (const { request: r, closes } of rows) {
+      const window =
+        closes === undefined
+          ? `may start at any time (made ${age(now - Date.parse(r.requestedAt))} ago)`
+          : closes <= now
+            ? `window closed ${r.windowClosesAt}`
+            : `window closes ${r.windowClosesAt} (in ${age(closes - now)})`;
+      if (o.json)
+        process.stdout.write(
+          `${JSON.stringify({ ...r, ...(closes === undefined ? { mayStartAnyTime: true } : { windowClosed: closes <= now }) })}\n`,
+        );
+      else
+        process.stdout.write(
+          `${printable(`${r.vendor.padEnd(10)} ${r.account.padEnd(14)} ${r.requestId.padEnd(38)} ${window}${r.vendorStatus ? `  [${r.vendorStatus}]` : ''}${r.ticket ? `  ticket ${r.ticket}` : ''}`)}\n`,
+        );
+    }
+    if (o.ics) {
+      const dated = rows.filter((r): r is { request: RegisteredRequest; closes: number } => r.closes !== undefined);
+      writeFileSync(o.ics as string, calendar(dated));
+      process.stderr.write(`wrote ${dated.length} deadline(s) to ${o.ics}\n`);
+    }
+    process.stderr.write(
+      `${rows.length} open request(s)${within === undefined ? '' : `; ${soon.length} window(s) close within ${o.within}`}\n`,
+    );
+    return soon.length ? 1 : 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The request registry on disk: SQLite through better-sqlite3 (WAL, so a cron job and a person can write at once;
+ * every change in one transaction, so a crash leaves it as it was before or after). Subject ids are kept as salted
+ * HMAC-SHA256 digests, never in plain text unless the caller asks for it, so the registry lets one look a person up
+ * without listing anyone. Everything SQL-specific stays in this file, behind {@link RequestStore}, so a shared server
+ * database can be added later for teams.
+ */
+import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { RequestCreated, RequestRegistry } from '../core/registry.js';
+
+/** A request as the registry knows it. */
+export interface RegisteredRequest {
+  /** The vendor that made it. */
+  vendor: 'mixpanel' | 'liveperson';
+  /** The account (project or site) it was made in. */
+  account: string;
+  /** The vendor's id for it. */
+  requestId: string;
+  /** When the vendor made it (ISO 8601). */
+  requestedAt: string;
+  /** What the subject ids are: `distinct_id`, or the LivePerson deletion type. */
+  idType: string;
+  /** How many subjects it holds. */
+  subjectCount: number;
+  /** Why it was made (`create --reason`). */
+  reason?: string | undefined;
+  /** The ticket or case it answers (`create --ticket`). */
+  ticket?: string | undefined;
+  /** Who made it. */
+  actor: string;
+  /** open (may still run), cancelled, final (past its window, or done), superseded (split: replaced by another). */
+  state: 'open' | 'cancelled' | 'final' | 'superseded';
+  /** LivePerson: `requestedAt` + the account's cancel window; Mixpanel has no clock (undefined). */
+  windowClosesAt?: string | undefined;
+  /** The vendor status last read. */
+  vendorStatus?: string | undefined;
+  /** When it was read. */
+  statusReadAt?: string | undefined;
+}
+
+/** What a create adds beside the SDK's report: why, for which ticket, by whom, and the account's cancel window. */
+export interface RegistrationDetails {
+  /** Why. */
+  reason?: string | undefined;
+  /** The ticket or case. */
+  ticket?: string | undefined;
+  /** Who. */
+  actor: string;
+  /** LivePerson's cancel window for this account, in ms (default 5 days); ignored for Mixpanel. */
+  cancelWindowMs?: number | undefined;
+}
+
+export interface RequestStore extends RequestRegistry {
+  /** Records a created request (idempotent: the same vendor, account and id is kept once). */
+  register(created: RequestCreated, details: RegistrationDetails): void;
+  /** Records many in one transaction (an import): all of them, or none after a crash. */
+  registerMany(entries: [RequestCreated, RegistrationDetails][]): void;
+  /** Open requests holding any of these subjects, each with how many of its subjects are among them. */
+  holding(subjects: string[]): SubjectMatch[];
+  /** Open requests, the soonest-closing window first (Mixpanel's, which have none, after). */
+  open(): RegisteredRequest[];
+  /** One request, if registered. */
+  get(vendor: string, account: string, requestId: string): RegisteredRequest | undefined;
+  /** Updates what is known of a request: its state, and the vendor status read. */
+  update(
+    vendor: string,
+    account: string,
+    requestId: string,
+    change: { state?: RegisteredRequest['state']; vendorStatus?: string },
+  ): void;
+  /** Whether this subject id (hashed as stored) is among a request's subjects. */
+  holds(vendor: string, account: string, requestId: string, subject: string): boolean;
+  /** Closes the database. */
+  close(): void;
+}
+
+/** A registered request holding some of the subjects asked about. */
+export interface SubjectMatch {
+  /** The request. */
+  request: RegisteredRequest;
+  /** How many of its subjects were among those asked about. */
+  matched: number;
+}
+
+const DAY_MS = 86_400_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS requests (
+  id INTEGER PRIMARY KEY,
+  vendor TEXT NOT NULL,
+  account TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  id_type TEXT NOT NULL,
+  subject_count INTEGER NOT NULL,
+  reason TEXT,
+  ticket TEXT,
+  actor TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'open',
+  window_closes_at TEXT,
+  vendor_status TEXT,
+  status_read_at TEXT,
+  UNIQUE (vendor, account, request_id)
+);
+CREATE TABLE IF NOT EXISTS subjects (
+  subject TEXT NOT NULL,
+  request INTEGER NOT NULL REFERENCES requests (id),
+  PRIMARY KEY (subject, request)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS requests_by_deadline ON requests (state, window_closes_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+type Row = {
+  vendor: 'mixpanel' | 'liveperson';
+  account: string;
+  request_id: string;
+  requested_at: string;
+  id_type: string;
+  subject_count: number;
+  reason: string | null;
+  ticket: string | null;
+  actor: string;
+  state: RegisteredRequest['state'];
+  window_closes_at: string | null;
+  vendor_status: string | null;
+  status_read_at: string | null;
+};
+
+const fromRow = (r: Row): RegisteredRequest => ({
+  vendor: r.vendor,
+  account: r.account,
+  requestId: r.request_id,
+  requestedAt: r.requested_at,
+  idType: r.id_type,
+  subjectCount: r.subject_count,
+  ...(r.reason === null ? {} : { reason: r.reason }),
+  ...(r.ticket === null ? {} : { ticket: r.ticket }),
+  actor: r.actor,
+  state: r.state,
+  ...(r.window_closes_at === null ? {} : { windowClosesAt: r.window_closes_at }),
+  ...(r.vendor_status === null ? {} : { vendorStatus: r.vendor_status }),
+  ...(r.status_read_at === null ? {} : { statusReadAt: r.status_read_at }),
+});
+
+/** How {@link openRegistry} keeps subject ids. */
+export interface OpenRegistryOptions {
+  /** Secret salt for the subject digests: without it the same person cannot be found again. */
+  salt: string;
+  /** Keep subject ids in plain text (an explicit opt-in: the registry then lists people). */
+  plainSubjects?: boolean;
+  /** Who creates requests through `record` (the SDK path); default: the OS user. */
+  actor?: string;
+}
+
+/** Opens (creating if needed) the registry at `path`. */
+export function openRegistry(path: string, options: OpenRegistryOptions): RequestStore {
+  if (!options.salt) throw new Error('the registry needs a salt for its subject digests');
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL'); // a create the vendor accepted must survive a power cut once recorded
+  db.pragma('busy_timeout = 10000'); // another process writing: wait, do not fail
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+  // The digest scheme is fixed per registry: a different salt would silently find nobody.
+  const scheme = options.plainSubjects
+    ? 'plain'
+    : `hmac-sha256:${createHmac('sha256', options.salt).update('privacy-deletions registry').digest('hex').slice(0, 12)}`;
+  const existing = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('subject-scheme') as
+    | string
+    | undefined;
+  if (existing === undefined) db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('subject-scheme', scheme);
+  else if (existing !== scheme) {
+    db.close();
+    throw new Error(
+      `the registry ${path} keeps subjects as ${existing === 'plain' ? 'plain text' : 'digests with another salt'}; open it with the same salt and setting it was made with`,
+    );
+  }
+  const key = (subject: string) =>
+    options.plainSubjects
+      ? `plain:${subject}`
+      : `hmac:${createHmac('sha256', options.salt).update(subject).digest('hex').slice(0, 32)}`;
+
+  const insertRequest = db.prepare(
+    `INSERT INTO requests (vendor, account, request_id, requested_at, id_type, subject_count, reason, ticket, actor, window_closes_at)
+     VALUES (@vendor, @account, @requestId, @requestedAt, @idType, @subjectCount, @reason, @ticket, @actor, @windowClosesAt)
+     ON CONFLICT (vendor, account, request_id) DO NOTHING`,
+  );
+  const requestRowId = db
+    .prepare('SELECT id FROM requests WHERE vendor = ? AND account = ? AND request_id = ?')
+    .pluck();
+  const insertSubject = db.prepare('INSERT OR IGNORE INTO subjects (subject, request) VALUES (?, ?)');
+  const register = db.transaction((created: RequestCreated, details: RegistrationDetails) => {
+    const windowClosesAt =
+      created.vendor === 'liveperson'
+        ? new Date(Date.parse(created.requestedAt) + (details.cancelWindowMs ?? 5 * DAY_MS)).toISOString()
+        : null;
+    insertRequest.run({
+      ...created,
+      subjectCount: new Set(created.subjects).size,
+      reason: details.reason ?? null,
+      ticket: details.ticket ?? null,
+      actor: details.actor,
+      windowClosesAt,
+    });
+    const id = requestRowId.get(created.vendor, created.account, created.requestId) as number;
+    for (const s of created.subjects) insertSubject.run(key(s), id);
+  });
+  const actor = options.actor ?? (process.env.USER || process.env.LOGNAME || 'unknown');
+
+  return {
+    register: (created, details) => register(created, details),
+    registerMany: db.transaction((entries: [RequestCreated, RegistrationDetails][]) => {
+      for (const [created, details] of entries) register(created, details);
+    }),
+    record: (created) => register(created, { actor }),
+    holding(subjects) {
+      const keys = [...new Set(subjects)].map(key);
+      if (keys.length === 0) return [];
+      const rows = db
+        .prepare(
+          `SELECT r.*, COUNT(*) AS matched FROM subjects s JOIN requests r ON r.id = s.request
+           WHERE s.subject IN (${keys.map(() => '?').join(',')}) AND r.state = 'open'
+           GROUP BY r.id ORDER BY r.window_closes_at IS NULL, r.window_closes_at, r.requested_at`,
+        )
+        .all(...keys) as (Row & { matched: number })[];
+      return rows.map((r) => ({ request: fromRow(r), matched: r.matched }));
+    },
+    open() {
+      return (
+        db
+          .prepare(
+            `SELECT * FROM requests WHERE state = 'open'
+             ORDER BY window_closes_at IS NULL, window_closes_at, requested_at`,
+          )
+          .all() as Row[]
+      ).map(fromRow);
+    },
+    get(vendor, account, requestId) {
+      const row = db
+        .prepare('SELECT * FROM requests WHERE vendor = ? AND account = ? AND request_id = ?')
+        .get(vendor, account, requestId) as Row | undefined;
+      return row ? fromRow(row) : undefined;
+    },
+    update(vendor, account, requestId, change) {
+      db.prepare(
+        `UPDATE requests SET state = COALESCE(@state, state),
+           vendor_status = COALESCE(@vendorStatus, vendor_status),
+           status_read_at = CASE WHEN @vendorStatus IS NULL THEN status_read_at ELSE @now END
+         WHERE vendor = @vendor AND account = @account AND request_id = @requestId`,
+      ).run({
+        vendor,
+        account,
+        requestId,
+        state: change.state ?? null,
+        vendorStatus: change.vendorStatus ?? null,
+        now: new Date().toISOString(),
+      });
+    },
+    holds(vendor, account, requestId, subject) {
+      const id = requestRowId.get(vendor, account, requestId) as number | undefined;
+      if (id === undefined) return false;
+      return db.prepare('SELECT 1 FROM subjects WHERE subject = ? AND request = ?').get(key(subject), id) !== undefined;
+    },
+    close: () => db.close(),
+  };
+}

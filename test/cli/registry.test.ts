@@ -1,0 +1,219 @@
+/**
+ * The request registry through the CLI, in real processes against the sandbox: create records, cancel --subject
+ * cancels what holds only that person and refuses what would take others down, deadlines (--within, --ics,
+ * --refresh), registry import; the registry file holds no subject id in plain text.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
+import { BIN, runProcess } from '../helpers/cli-process.js';
+
+const DAY = 86_400_000;
+let sandbox: Sandbox;
+const dir = mkdtempSync(join(tmpdir(), 'pd-registry-cli-'));
+const registry = join(dir, 'registry.db');
+const env = () => ({
+  MIXPANEL_PROJECT_TOKEN: 'reg-project',
+  MIXPANEL_OAUTH_TOKEN: 'reg-oauth-1a2b',
+  MIXPANEL_BASE_URL: `${sandbox.url}/mixpanel`,
+  LIVEPERSON_SITE_ID: '92186583',
+  LIVEPERSON_BEARER: 'reg-bearer-3c4d',
+  LIVEPERSON_BASE_URL: `${sandbox.url}/liveperson`,
+  XDG_STATE_HOME: join(dir, 'state'),
+  PRIVACY_DELETIONS_HASH_SALT: 'reg-salt-5e6f',
+});
+const cli = (args: string[], extra: Record<string, string> = {}) =>
+  runProcess(process.execPath, [BIN, ...args, ...(args[0] === 'registry' ? [] : [])], { env: { ...env(), ...extra } });
+const create = async (vendor: string, ids: string[], ...more: string[]) => {
+  const run = await cli([
+    'create',
+    '--vendor',
+    vendor,
+    ...(vendor === 'liveperson' ? ['--type', 'consumer'] : []),
+    '--ids',
+    ids.join(','),
+    '--yes',
+    '--registry',
+    registry,
+    ...more,
+  ]);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout).requestId as string;
+};
+const mpStatus = async (id: string) =>
+  (
+    (await (
+      await fetch(`${sandbox.url}/mixpanel/data-deletions/v3.0/${id}?token=reg-project`, {
+        headers: { authorization: 'Bearer reg-oauth-1a2b' },
+      })
+    ).json()) as { results: { status: string } }
+  ).results.status;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000 });
+});
+afterAll(async () => {
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('registry', () => {
+  it('cancel --subject cancels the requests that hold only that person, and names the ones that would take others down', async () => {
+    const mpShared = await create('mixpanel', ['jane2@example.com', 'jane@example.com', 'ann@example.com']);
+    const mpAlone = await create('mixpanel', ['mia@example.com'], '--reason', 'erasure', '--ticket', 'DSR-1'); // Mixpanel keeps an id in one running task at most (409): Mia, named too, has her own
+    const lpAlone = await create('liveperson', ['jane@example.com'], '--ticket', 'DSR-1');
+    const lpShared = await create('liveperson', ['bob@example.com', 'jane@example.com']);
+    const other = await create('mixpanel', ['zoe@example.com']);
+
+    const file =
+      readFileSync(registry).toString('latin1') + readFileSync(`${registry}-wal`, { flag: 'a+' }).toString('latin1');
+    for (const person of [
+      'jane@example.com',
+      'mia@example.com',
+      'ann@example.com',
+      'bob@example.com',
+      'zoe@example.com',
+    ])
+      expect(file).not.toContain(person);
+
+    const before = sandbox.stats().requests;
+    const named = ['--subject', 'jane@example.com', '--subject', 'mia@example.com'];
+    const dry = await cli(['cancel', ...named, '--registry', registry, '--dry-run']);
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toContain(
+      '2 subject(s): 4 open registered request(s) hold them; 2 hold only them and would be cancelled',
+    );
+    expect(dry.stderr).toContain(
+      `not cancelled: mixpanel mixpanel ${mpShared} holds 1 named subject(s) and 2 other(s)`,
+    );
+    expect(dry.stderr).toContain(
+      `not cancelled: liveperson liveperson ${lpShared} holds 1 named subject(s) and 1 other(s)`,
+    );
+    expect(dry.stdout).toContain(`DELETE ${sandbox.url}/mixpanel/data-deletions/v3.0/${mpAlone}/`);
+    expect(sandbox.stats().requests).toBe(before);
+
+    const journal = join(dir, 'subject.journal');
+    const run = await cli(['cancel', ...named, '--registry', registry, '--json', '--journal', journal]);
+    expect(run.code).toBe(1); // the two shared requests were not cancelled
+    const receipts = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(receipts.map((r) => [r.requestId, r.outcome, r.verified]).sort()).toEqual(
+      [
+        [mpAlone, 'cancelled', true],
+        [lpAlone, 'cancelled', true],
+      ].sort(),
+    );
+    expect(await mpStatus(mpAlone)).toBe('REVOKED');
+    expect(await mpStatus(mpShared)).toBe('PENDING');
+    expect(await mpStatus(other)).toBe('PENDING');
+    expect(readFileSync(journal, 'utf8')).not.toContain('jane@example.com');
+
+    // a second run finds nothing left that holds only her
+    const again = await cli(['cancel', ...named, '--registry', registry, '--json']);
+    expect(again.stderr).toContain('2 open registered request(s) hold them; 0 hold only them');
+
+    // both named: the shared LivePerson request holds only them now
+    const both = await cli([
+      'cancel',
+      '--subject',
+      'jane@example.com',
+      '--subject',
+      'bob@example.com',
+      '--registry',
+      registry,
+      '--json',
+    ]);
+    expect(both.stdout).toContain(`"requestId":"${lpShared}"`);
+  }, 60_000);
+
+  it('deadlines: LivePerson windows first, Mixpanel "may start at any time"; --within, --ics, --refresh', async () => {
+    const path = join(dir, 'deadlines.db');
+    const lp = await cli([
+      'create',
+      '--vendor',
+      'liveperson',
+      '--type',
+      'consumer',
+      '--ids',
+      'dl-1',
+      '--yes',
+      '--registry',
+      path,
+    ]);
+    expect(lp.code, lp.stderr).toBe(0);
+    const lpId = JSON.parse(lp.stdout).requestId as string;
+    await cli(['create', '--vendor', 'mixpanel', '--ids', 'dl-2', '--yes', '--registry', path]);
+    const list = await cli(['deadlines', '--registry', path]);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^liveperson .* ${lpId} .*window closes \\S+ \\(in 4 d\\)`));
+    expect(lines[1]).toMatch(/^mixpanel .*may start at any time \(made \d+ min ago\)/);
+    expect((await cli(['deadlines', '--registry', path, '--within', '6d'])).code).toBe(1);
+    expect((await cli(['deadlines', '--registry', path, '--within', '24h'])).code).toBe(0);
+    expect((await cli(['deadlines', '--registry', path, '--within', 'soon'])).code).toBe(2);
+    const ics = join(dir, 'deadlines.ics');
+    await cli(['deadlines', '--registry', path, '--ics', ics, '--json']);
+    const cal = readFileSync(ics, 'utf8');
+    expect(cal).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    expect(cal.match(/BEGIN:VEVENT/g)).toHaveLength(1);
+    expect(cal).toContain(`SUMMARY:Cancel window closes: liveperson liveperson request ${lpId}`);
+    // six days later both have run on the sandbox's clock; a Mixpanel request made now has not: --refresh reads
+    // every status, records it, and only the new one is still open
+    sandbox.advance(6 * DAY);
+    const fresh = await cli(['create', '--vendor', 'mixpanel', '--ids', 'dl-3', '--yes', '--registry', path]);
+    const freshId = JSON.parse(fresh.stdout).requestId as string;
+    const refreshed = await cli(['deadlines', '--registry', path, '--refresh', '--json']);
+    expect(refreshed.code).toBe(0);
+    const open = refreshed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(open).toEqual([
+      expect.objectContaining({ requestId: freshId, vendorStatus: 'PENDING', mayStartAnyTime: true }),
+    ]);
+    expect(refreshed.stderr).toContain('1 open request(s)');
+  }, 60_000);
+
+  it('registry import: LivePerson requests from the list, Mixpanel from tracking ids; create without a salt is refused', async () => {
+    const path = join(dir, 'import.db');
+    const today = new Date(sandbox.now()).toISOString().slice(0, 10);
+    const seeded = sandbox.seed('liveperson', 3);
+    const imported = await cli([
+      'registry',
+      'import',
+      '--vendor',
+      'liveperson',
+      '--from',
+      today,
+      '--to',
+      today,
+      '--registry',
+      path,
+    ]);
+    expect(imported.stderr).toMatch(/imported \d+ liveperson request\(s\) of account liveperson/);
+    const found = await cli(['cancel', '--subject', 'seed-0', '--registry', path, '--dry-run']);
+    expect(found.stderr).toMatch(/hold them/);
+    expect(found.stdout).toContain(`/${seeded[0]}/cancel`);
+
+    const ids = join(dir, 'tracking-ids.txt');
+    const tasks = sandbox.seed('mixpanel', 2);
+    writeFileSync(ids, `# exported from the ticket system\n${tasks.join('\n')}\n`);
+    const mp = await cli(['registry', 'import', '--vendor', 'mixpanel', '--input', ids, '--registry', path]);
+    expect(mp.code).toBe(0);
+    expect(mp.stderr).toContain('imported 2 mixpanel request(s)');
+
+    const noSalt = await cli(['create', '--vendor', 'mixpanel', '--ids', 'x', '--yes', '--registry', path], {
+      PRIVACY_DELETIONS_HASH_SALT: '',
+    });
+    expect(noSalt.code).toBe(2);
+    expect(noSalt.stderr).toContain('set PRIVACY_DELETIONS_HASH_SALT');
+    const optOut = await cli(['create', '--vendor', 'mixpanel', '--ids', 'y', '--yes', '--no-registry'], {
+      PRIVACY_DELETIONS_HASH_SALT: '',
+    });
+    expect(optOut.code).toBe(0);
+  }, 60_000);
+});
