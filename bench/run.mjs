@@ -13,6 +13,9 @@ printCli(await cliThroughput(), await cliMemory());
 const { accountsThroughput, printAccounts } = await import('./accounts.mjs');
 printAccounts(await accountsThroughput());
 
+const { cancelsFirst, printCancelsFirst } = await import('./cancels-first.mjs');
+printCancelsFirst(await cancelsFirst());
+
 const { cliStart, printCliStart } = await import('./cli-start.mjs');
 printCliStart(cliStart());
 

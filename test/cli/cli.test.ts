@@ -102,13 +102,17 @@ function mixpanelInput(name: string, ids: string[]) {
   return { input, journal: join(dir, `${name}.jsonl`) };
 }
 /** How many final records a journal holds so far. */
-const finalsIn = (journal: string) =>
-  existsSync(journal) ? readFileSync(journal, 'utf8').split('"event":"final"').length - 1 : 0;
+const eventsIn = (journal: string, event: string) =>
+  existsSync(journal) ? readFileSync(journal, 'utf8').split(`"event":"${event}"`).length - 1 : 0;
 /** An onSpawn hook that runs `then(child)` once, when the journal holds `n` final records. */
 function whenFinals(journal: string, n: number, then: (child: ChildProcess) => void, everyMs = 5) {
+  return whenEvents(journal, 'final', n, then, everyMs);
+}
+/** An onSpawn hook that runs `then(child)` once, when the journal holds `n` records of `event`. */
+function whenEvents(journal: string, event: string, n: number, then: (child: ChildProcess) => void, everyMs = 5) {
   return (child: ChildProcess) => {
     const timer = setInterval(() => {
-      if (finalsIn(journal) < n) return;
+      if (eventsIn(journal, event) < n) return;
       clearInterval(timer);
       then(child);
     }, everyMs);
@@ -609,7 +613,8 @@ describe('privacy-deletions CLI', () => {
     const ids = sandbox.seed('mixpanel', 200);
     const { input, journal } = mixpanelInput('interrupt', ids);
     const args = ['cancel', '--input', input, '--journal', journal, '--json', '--rate-limit', '50'];
-    const first = await cli(args, { onSpawn: whenFinals(journal, 20, (child) => child.kill('SIGINT')) });
+    // while the cancels go out (all of them come before any verification read)
+    const first = await cli(args, { onSpawn: whenEvents(journal, 'accepted', 20, (child) => child.kill('SIGINT')) });
     expect(first.code).toBe(130);
     expect(first.stderr).toContain('SIGINT: finishing the requests in flight');
     const records = jsonLines(readFileSync(journal, 'utf8'));
@@ -629,7 +634,14 @@ describe('privacy-deletions CLI', () => {
     expect(second.code).toBe(0);
     const results = jsonLines(second.stdout);
     expect(results).toHaveLength(200);
-    expect(results.filter((x) => x.resumed === true)).toHaveLength(finalIds.size);
+    // accepted before the interruption but not yet verified: unconfirmed then, only verified now (never re-sent)
+    const unconfirmed = records.filter((j) => j.event === 'final' && j.outcome === 'unconfirmed');
+    expect(unconfirmed.length).toBe(finalIds.size);
+    expect(results.filter((x) => x.detail === 'accepted in an earlier run')).toHaveLength(finalIds.size);
+    const sentTwice = ids.filter(
+      (id) => sandbox.log.filter((l) => l === `DELETE /mixpanel/data-deletions/v3.0/${id}`).length > 1,
+    );
+    expect(sentTwice).toEqual([]);
     expect(results.every((x) => x.outcome === 'cancelled')).toBe(true);
 
     // the journal as an audit record: both runs, one final outcome per request

@@ -52,7 +52,7 @@ const mpStatus = async (id: string) =>
   ).results.status;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000 });
+  sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000, recordRequests: true });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -129,6 +129,27 @@ describe('registry', () => {
     ]);
     expect(both.stdout).toContain(`"requestId":"${lpShared}"`);
   }, 60_000);
+
+  it('a bulk run sends LivePerson cancels oldest first, whatever the file order, and every cancel before any read', async () => {
+    const ids = sandbox.seed('liveperson', 5);
+    const input = join(dir, 'newest-first.csv');
+    writeFileSync(
+      input,
+      `vendor,request_id\n${[...ids]
+        .reverse()
+        .map((id) => `liveperson,${id}`)
+        .join('\n')}\n`,
+    );
+    const from = sandbox.log.length;
+    const run = await cli(['cancel', '--input', input, '--concurrency', '1', '--json']);
+    expect(run.code).toBe(0);
+    const sent = sandbox.log.slice(from);
+    const cancels = sent.filter((l) => l.endsWith('/cancel'));
+    expect(cancels.map((l) => l.split('/').at(-2))).toEqual(ids); // seeded oldest first
+    const lastCancel = sent.findLastIndex((l) => l.endsWith('/cancel'));
+    const firstRead = sent.findIndex((l) => l.startsWith('GET '));
+    expect(lastCancel).toBeLessThan(firstRead);
+  });
 
   it('deadlines: LivePerson windows first, Mixpanel "may start at any time"; --within, --ics, --refresh', async () => {
     const path = join(dir, 'deadlines.db');

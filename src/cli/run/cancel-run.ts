@@ -75,7 +75,40 @@ export interface RunOptions {
   stop?: AbortSignal;
 }
 
-async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
+/** A cancel the vendor accepted, waiting for the status read that confirms it (after every cancel of its account). */
+interface AwaitingVerification {
+  item: InputItem;
+  key: string;
+  receipt: Receipt;
+}
+
+/** Writes an item's final record and returns its receipt. */
+function finish(item: InputItem, key: string, o: RunOptions, r: Receipt): Receipt {
+  o.journal?.write({
+    event: 'final',
+    vendor: item.vendor,
+    account: item.account,
+    id: key,
+    line: item.line,
+    outcome: r.outcome,
+    ...(r.vendorStatus ? { vendorStatus: r.vendorStatus } : {}),
+    ...(r.httpStatus ? { httpStatus: r.httpStatus } : {}),
+    ...(r.verified === undefined ? {} : { verified: r.verified }),
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.verifyError ? { verifyError: r.verifyError } : {}),
+    ...(r.notSent ? { notSent: true } : {}),
+  });
+  return r;
+}
+
+/** After an error that every later request of this account would meet too, stop sending to the account. */
+function noteHalt(o: RunOptions, item: InputItem, err: unknown): void {
+  if (haltsVendor(err) && o.halted && !o.halted.has(item.account))
+    o.halted.set(item.account, { error: err.name, line: item.line, requestId: item.requestId });
+}
+
+/** The cancel of one item: its receipt, or the accepted cancel still to be verified. */
+async function cancelStep(item: InputItem, o: RunOptions): Promise<Receipt | AwaitingVerification> {
   const { vendor, requestId, account } = item;
   const key = o.journal?.key(vendor, requestId) ?? requestId;
   const at = () => new Date().toISOString();
@@ -96,26 +129,9 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       at: previous.at,
     };
   }
-  const finish = (r: Receipt): Receipt => {
-    o.journal?.write({
-      event: 'final',
-      vendor,
-      account,
-      id: key,
-      line: item.line,
-      outcome: r.outcome,
-      ...(r.vendorStatus ? { vendorStatus: r.vendorStatus } : {}),
-      ...(r.httpStatus ? { httpStatus: r.httpStatus } : {}),
-      ...(r.verified === undefined ? {} : { verified: r.verified }),
-      ...(r.error ? { error: r.error } : {}),
-      ...(r.verifyError ? { verifyError: r.verifyError } : {}),
-      ...(r.notSent ? { notSent: true } : {}),
-    });
-    return r;
-  };
   const halt = o.halted?.get(account);
   if (halt) {
-    return finish({
+    return finish(item, key, o, {
       line: item.line,
       vendor,
       account,
@@ -127,10 +143,6 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       at: at(),
     });
   }
-  const noteHalt = (err: unknown) => {
-    if (haltsVendor(err) && o.halted && !o.halted.has(account))
-      o.halted.set(account, { error: err.name, line: item.line, requestId });
-  };
   let receipt: Receipt;
   // Accepted in an earlier run (its verification died or did not confirm): only verify now, never re-send.
   const alreadyAccepted = o.resume?.accepted.has(known) ?? false;
@@ -165,11 +177,11 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
         o.journal?.write({ event: 'accepted', vendor, account, id: key, httpStatus: result.httpStatus });
     }
     if (receipt.outcome === 'cancelled') {
-      if (!o.verify) receipt.verified = 'skipped';
-      else await verify(receipt, o, noteHalt);
+      if (o.verify) return { item, key, receipt };
+      receipt.verified = 'skipped';
     }
   } catch (err) {
-    noteHalt(err);
+    noteHalt(o, item, err);
     receipt = {
       line: item.line,
       vendor,
@@ -180,7 +192,20 @@ async function processItem(item: InputItem, o: RunOptions): Promise<Receipt> {
       at: at(),
     };
   }
-  return finish(receipt);
+  return finish(item, key, o, receipt);
+}
+
+/** The status read of an accepted cancel, and its final receipt; none when the run was stopped before it. */
+async function verifyStep(pending: AwaitingVerification, o: RunOptions): Promise<Receipt> {
+  const { item, key, receipt } = pending;
+  if (o.stop?.aborted) {
+    receipt.outcome = 'unconfirmed';
+    receipt.verified = false;
+    receipt.detail = `the vendor accepted the cancel${receipt.httpStatus ? ` (HTTP ${receipt.httpStatus})` : ''}; the run was stopped before the status read that would confirm it (--resume reads it)`;
+    return finish(item, key, o, receipt);
+  }
+  await verify(receipt, o, (err) => noteHalt(o, item, err));
+  return finish(item, key, o, receipt);
 }
 
 /**
@@ -211,10 +236,14 @@ async function verify(receipt: Receipt, o: RunOptions, noteHalt: (err: unknown) 
 }
 
 /**
- * Cancels every item, one bulk pool per account running side by side (see pool.ts for how a run stops): each Mixpanel
+ * Cancels every item, one bulk pool per account running side by side, each sending all its cancels before its
+ * verification reads (see pool.ts for how a run stops): each Mixpanel
  * project keeps its own 1 request/s, so a file that lists one project's requests before another's must not leave the
  * second waiting behind the first. Each pool reads the source for its own account's items, so memory stays flat.
  */
+/** LivePerson requests per account ordered by age before sending; past this many, they go in file order. */
+const ORDER_AT_MOST = 10_000;
+
 export async function runCancellations(
   source: () => AsyncIterable<InputItem>,
   accounts: Iterable<string>,
@@ -223,12 +252,36 @@ export async function runCancellations(
   const failed = new AbortController();
   const stop = o.stop ? AbortSignal.any([o.stop, failed.signal]) : failed.signal;
   const ofAccount = async function* (account: string) {
-    for await (const item of source()) if (item.account === account) yield item;
+    // LivePerson requests oldest first (their windows close first): ids grow with time (docs/vendor-assumptions.md).
+    // Only they are held back to be ordered, up to a cap; Mixpanel has no clock to order by, so its go as they come.
+    const held: InputItem[] = [];
+    for await (const item of source()) {
+      if (item.account !== account) continue;
+      if (item.vendor !== 'liveperson') yield item;
+      else if (held.push(item) >= ORDER_AT_MOST) yield* held.splice(0);
+    }
+    yield* held.sort((a, b) => Number(a.requestId) - Number(b.requestId));
+  };
+  // Every cancel of an account goes out before any verification read of it: reads share Mixpanel's 1 request/s,
+  // and interleaved they would push the last cancel to twice as late, towards its deadline.
+  const run = async (account: string) => {
+    const toVerify: AwaitingVerification[] = [];
+    await runPool(ofAccount(account), { concurrency: o.concurrency, stop }, async (item) => {
+      const done = await cancelStep(item, o);
+      if ('key' in done) toVerify.push(done);
+      else o.onReceipt(done);
+    });
+    // not stopped by the signal: accepted cancels get their receipt (unconfirmed, if the run was interrupted)
+    await runPool(
+      (async function* () {
+        yield* toVerify;
+      })(),
+      { concurrency: o.concurrency, stop: failed.signal },
+      async (pending) => o.onReceipt(await verifyStep(pending, o)),
+    );
   };
   const runs = [...accounts].map((account) =>
-    runPool(ofAccount(account), { concurrency: o.concurrency, stop }, async (item) =>
-      o.onReceipt(await processItem(item, o)),
-    ).catch((err: unknown) => {
+    run(account).catch((err: unknown) => {
       failed.abort(); // the others start nothing new either: the journal or the input is no longer usable
       throw err;
     }),
