@@ -16,6 +16,9 @@ printAccounts(await accountsThroughput());
 const { cancelsFirst, printCancelsFirst } = await import('./cancels-first.mjs');
 printCancelsFirst(await cancelsFirst());
 
+const { registryScale, printRegistry } = await import('./registry.mjs');
+printRegistry(registryScale());
+
 const { cliStart, printCliStart } = await import('./cli-start.mjs');
 printCliStart(cliStart());
 

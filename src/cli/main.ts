@@ -47,7 +47,14 @@ export function buildProgram(): Command {
       'cancel the registered requests holding this person (repeatable); a request holding others too is not cancelled',
       (v: string, all: string[] = []) => [...all, v],
     )
-    .option('--subjects-file <file>', 'subject ids, one a line, for --subject');
+    .option('--subjects-file <file>', 'subject ids, one a line, for --subject')
+    .option(
+      '--split',
+      'with --subject: cancel a request that holds others too, and re-submit the others in a new one (needs --journal)',
+    )
+    .option('--reason <text>', 'with --split: why (kept in the registry for the new request)')
+    .option('--ticket <id>', 'with --split: the ticket (kept in the registry)')
+    .option('--actor <name>', 'with --split: who (default: the OS user)');
   registryOptions(program.commands.at(-1) as Command).action(async (ids: string[], o: Record<string, unknown>) => {
     process.exitCode = await (await import('./commands/cancel.js')).cancelCommand(ids, o);
   });

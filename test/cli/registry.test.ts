@@ -3,7 +3,7 @@
  * cancels what holds only that person and refuses what would take others down, deadlines (--within, --ics,
  * --refresh), registry import; the registry file holds no subject id in plain text.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,14 @@ const create = async (vendor: string, ids: string[], ...more: string[]) => {
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout).requestId as string;
 };
+const mpRecord = async (id: string) =>
+  (
+    (await (
+      await fetch(`${sandbox.url}/mixpanel/data-deletions/v3.0/${id}?token=reg-project`, {
+        headers: { authorization: 'Bearer reg-oauth-1a2b' },
+      })
+    ).json()) as { results: Record<string, unknown> }
+  ).results;
 const mpStatus = async (id: string) =>
   (
     (await (
@@ -150,6 +158,110 @@ describe('registry', () => {
     const firstRead = sent.findIndex((l) => l.startsWith('GET '));
     expect(lastCancel).toBeLessThan(firstRead);
   });
+
+  it('--split spares only the named subject: the request is cancelled and the others re-submitted (Mixpanel and LivePerson)', async () => {
+    const path = join(dir, 'split.db');
+    const reg = ['--registry', path];
+    const mp = await cli(['create', '--vendor', 'mixpanel', '--ids', 'sp-a,sp-b,sp-c', '--yes', ...reg]);
+    const mpOld = JSON.parse(mp.stdout).requestId as string;
+    const lp = await cli([
+      'create',
+      '--vendor',
+      'liveperson',
+      '--type',
+      'consumer',
+      '--ids',
+      'sp-a,lp-b',
+      '--yes',
+      ...reg,
+    ]);
+    const lpOld = JSON.parse(lp.stdout).requestId as string;
+    const journal = join(dir, 'split.journal');
+    const dry = await cli(['cancel', '--subject', 'sp-a', '--split', '--dry-run', ...reg]);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(`would split: mixpanel mixpanel ${mpOld} holds 1 named subject(s) and 2 other(s)`);
+    expect((await cli(['cancel', '--subject', 'sp-a', '--split', ...reg])).stderr).toContain('--split needs --journal');
+
+    const run = await cli(['cancel', '--subject', 'sp-a', '--split', '--json', '--journal', journal, ...reg]);
+    expect(run.code, run.stderr).toBe(0);
+    const results = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const mpSplit = results.find((r) => r.requestId === mpOld);
+    const lpSplit = results.find((r) => r.requestId === lpOld);
+    expect(mpSplit).toMatchObject({ split: true, outcome: 'split', others: 2 });
+    expect(lpSplit).toMatchObject({ split: true, outcome: 'split', others: 1 });
+    expect(await mpStatus(mpOld)).toBe('REVOKED');
+    const fresh = await mpRecord(mpSplit.newRequestId);
+    expect(fresh).toMatchObject({ status: 'PENDING', distinct_ids: ['sp-b', 'sp-c'] });
+    const lpNew = await (
+      await fetch(`${sandbox.url}/liveperson/api/account/92186583/personal-data-deletion/${lpSplit.newRequestId}`, {
+        headers: { authorization: 'Bearer reg-bearer-3c4d' },
+      })
+    ).json();
+    expect(JSON.stringify(lpNew)).toContain('lp-b');
+    expect(JSON.stringify(lpNew)).not.toContain('sp-a');
+    // the registry now knows the new requests, and nothing open holds sp-a
+    const after = await cli(['cancel', '--subject', 'sp-a', '--dry-run', ...reg]);
+    expect(after.stderr).toContain('0 open registered request(s) hold them');
+    const others = await cli(['cancel', '--subject', 'sp-b', '--dry-run', ...reg]);
+    expect(others.stderr).toContain(
+      `not cancelled: mixpanel mixpanel ${mpSplit.newRequestId} holds 1 named subject(s) and 1 other(s)`,
+    );
+  }, 60_000);
+
+  it('SIGKILL between the cancel and the re-submission, then --resume: every other subject scheduled exactly once', async () => {
+    const path = join(dir, 'kill.db');
+    const reg = ['--registry', path];
+    const mp = await cli(['create', '--vendor', 'mixpanel', '--ids', 'k-a,k-b,k-c', '--yes', ...reg]);
+    const old = JSON.parse(mp.stdout).requestId as string;
+    const journal = join(dir, 'kill.journal');
+    const args = ['cancel', '--subject', 'k-a', '--split', '--json', '--journal', journal, ...reg];
+    const killed = await runProcess(process.execPath, [BIN, ...args], {
+      env: env(),
+      onSpawn: (child) => {
+        // the create waits a second behind the cancel in Mixpanel's 1 request/s: the kill lands in between
+        const timer = setInterval(() => {
+          if (!existsSync(journal) || !readFileSync(journal, 'utf8').includes('"step":"cancel-accepted"')) return;
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }, 2);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+    expect(killed.code).toBe(null);
+    const cut = await cli(['report', '--journal', journal]);
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toContain(
+      `mixpanel mixpanel ${old}: STOPPED after cancel-accepted (cancelled; its other subjects may not be scheduled`,
+    );
+    expect(await mpStatus(old)).toBe('REVOKED');
+    expect(readFileSync(journal, 'utf8')).not.toContain('"step":"created"');
+
+    const resumed = await cli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const result = JSON.parse(resumed.stdout.trim().split('\n').at(-1) as string);
+    expect(result).toMatchObject({ outcome: 'split', requestId: old, others: 2 });
+    // Mixpanel names every running task that holds an id: k-b and k-c are each in exactly the new one
+    const probe = await fetch(`${sandbox.url}/mixpanel/data-deletions/v3.0?token=reg-project`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer reg-oauth-1a2b', 'content-type': 'application/json' },
+      body: JSON.stringify({ distinct_ids: ['k-b', 'k-c'] }),
+    });
+    expect(probe.status).toBe(409);
+    const conflict = (
+      (await probe.json()) as { error: { conflicting_task_ids: string[]; conflicting_distinct_ids: string[] } }
+    ).error;
+    expect(conflict.conflicting_task_ids).toEqual([result.newRequestId]);
+    expect(conflict.conflicting_distinct_ids.sort()).toEqual(['k-b', 'k-c']);
+    const whole = await cli(['report', '--journal', journal]);
+    expect(whole.stdout).toContain(`mixpanel mixpanel ${old}: done, others re-submitted as ${result.newRequestId}`);
+    // and a third run finds nothing left to do: the old request is superseded in the registry
+    const third = await cli([...args, '--resume']);
+    expect(third.code).toBe(0);
+    expect(third.stderr).toContain('0 open registered request(s) hold them');
+  }, 60_000);
 
   it('deadlines: LivePerson windows first, Mixpanel "may start at any time"; --within, --ics, --refresh', async () => {
     const path = join(dir, 'deadlines.db');

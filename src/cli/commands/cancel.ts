@@ -19,6 +19,7 @@ import {
   type VendorHalt,
 } from '../run/cancel-run.js';
 import { createReporter } from '../run/output.js';
+import { type SplitResult, splitRequest } from '../run/split.js';
 import { planForSubjects, type SubjectPlan, subjectsOf } from '../run/subject-plan.js';
 import {
   Journal,
@@ -28,8 +29,8 @@ import {
   journalProblem,
   readJournal,
 } from '../store/journal.js';
-import { cliRegistry } from '../store/registry.js';
-import { say } from '../terminal.js';
+import { actorOf, cliRegistry } from '../store/registry.js';
+import { printable, say } from '../terminal.js';
 import { openingFile, UsageError } from '../usage.js';
 
 /** Dry run: the SDK builds every request as usual; a fetch that records and refuses stops it before the network. */
@@ -110,9 +111,13 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   const bySubject = o.subject !== undefined || o.subjectsFile !== undefined;
   if (bySubject && (ids.length || o.input))
     throw new UsageError('--subject finds its requests: give no ids or --input');
+  if (o.split && !bySubject) throw new UsageError('--split works with --subject / --subjects-file');
+  if (o.split && !o.journal && !o.dryRun)
+    throw new UsageError('--split needs --journal <path>: a split cut short is finished by --resume from it');
   const registry = bySubject ? cliRegistry(o) : undefined;
-  const plan = registry ? planForSubjects(registry.store, subjectsOf(o)) : undefined;
-  if (plan) describePlan(plan, Boolean(o.dryRun));
+  const subjects = bySubject ? subjectsOf(o) : [];
+  const plan = registry ? planForSubjects(registry.store, subjects) : undefined;
+  if (plan) describePlan(plan, Boolean(o.dryRun), Boolean(o.split));
   const prepared = plan ? plan.prepared : await prepareItems(ids, o, accounts);
   if (typeof prepared === 'number') return prepared;
   const { total, repeatedLines, invalidLinesSkipped, source, accountsUsed, inputSha256 } = prepared;
@@ -125,6 +130,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   );
   // Build every needed client now, so bad settings or missing credentials are a usage error before anything is sent.
   for (const account of accountsUsed) clients.prepare(account);
+  if (o.split) for (const { request } of plan?.collateral ?? []) clients.prepare(request.account);
   if (o.dryRun) {
     print('dry run: these requests would be sent (nothing is sent):');
     for await (const item of source()) {
@@ -134,7 +140,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
         if (!(err instanceof ConnectionError)) throw err; // the dry-run fetch refused to send
       }
     }
-    return plan?.collateral.length ? 1 : 0;
+    return plan?.collateral.length && !o.split ? 1 : 0;
   }
 
   const journal = o.journal ? await openJournal(o.journal as string, o) : undefined;
@@ -163,6 +169,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   const counts = new Map<ReceiptOutcome, number>();
   const finished = () => [...counts.values()].reduce((a, b) => a + b, 0);
   const halted = new Map<string, VendorHalt>();
+  const splits: SplitResult[] = [];
   // Ctrl-C or SIGTERM (cron, systemd): start nothing new, let requests in flight finish and reach the journal, report.
   // A second signal stops at once; the journal is still consistent, because every step is fsynced as it happens.
   const stop = new AbortController();
@@ -194,6 +201,29 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
           });
       },
     });
+    // Splits after the plain cancels: each is a cancel and a create, in the vendor's order, every step journaled.
+    if (o.split && plan && registry)
+      for (const c of plan.collateral) {
+        if (stop.signal.aborted) break;
+        const result = await splitRequest(c, new Set(subjects), {
+          clients,
+          store: registry.store,
+          journal,
+          resume,
+          redactor,
+          details: {
+            actor: actorOf(o),
+            reason: o.reason as string | undefined,
+            ticket: o.ticket as string | undefined,
+          },
+        });
+        splits.push(result);
+        process.stdout.write(
+          o.json
+            ? `${JSON.stringify(result)}\n`
+            : `${printable(`${result.outcome === 'split' ? 'split' : 'NOT SPLIT'} ${result.vendor} ${result.account} ${result.requestId}: ${result.detail}`)}\n`,
+        );
+      }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -235,7 +265,9 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     return 130;
   }
   registry?.store.close();
-  if (plan?.collateral.length) return 1;
+  if (splits.length)
+    process.stderr.write(`split ${splits.filter((x) => x.outcome === 'split').length} of ${splits.length}\n`);
+  if (o.split ? splits.some((x) => x.outcome !== 'split') : plan?.collateral.length) return 1;
   return [...counts.keys()].every((k) => SUCCESS_OUTCOMES.includes(k)) ? 0 : 1;
 }
 
@@ -248,7 +280,7 @@ const REGISTRY_STATE: Partial<Record<ReceiptOutcome, 'cancelled' | 'final'>> = {
 };
 
 /** The plan of a --subject run: what is cancelled, and what is not because it would take others down with it. */
-function describePlan(plan: SubjectPlan, dryRun: boolean): void {
+function describePlan(plan: SubjectPlan, dryRun: boolean, split: boolean): void {
   const { prepared, collateral, subjects } = plan;
   process.stderr.write(
     `${subjects} subject(s): ${prepared.total + collateral.length} open registered request(s) hold them; ` +
@@ -256,7 +288,10 @@ function describePlan(plan: SubjectPlan, dryRun: boolean): void {
   );
   for (const { request: r, named, others } of collateral)
     process.stderr.write(
-      `not cancelled: ${r.vendor} ${r.account} ${r.requestId} holds ${named} named subject(s) and ${others} other(s); ` +
-        `cancelling it would stop their deletions too (--split, which would re-submit them, is not available yet)\n`,
+      split
+        ? `${dryRun ? 'would split' : 'split'}: ${r.vendor} ${r.account} ${r.requestId} holds ${named} named subject(s) and ${others} other(s); ` +
+            `it is cancelled and the ${others} other(s) re-submitted in a new request (${r.vendor === 'mixpanel' ? 'after the cancel: Mixpanel refuses ids in a running task' : 'before the cancel: a refused create leaves it standing'})\n`
+        : `not cancelled: ${r.vendor} ${r.account} ${r.requestId} holds ${named} named subject(s) and ${others} other(s); ` +
+            `cancelling it would stop their deletions too (--split cancels it and re-submits them)\n`,
     );
 }

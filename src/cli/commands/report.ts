@@ -47,6 +47,19 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
     account: account ?? vendor,
     id,
   }));
+  // Each split's last step: `done`, or where it stopped (a request cancelled whose others are not re-submitted yet)
+  const splits = [...state.splits.values()].map((steps) => {
+    const last = steps.at(-1);
+    const created = steps.find((x) => x.step === 'created');
+    return {
+      vendor: last?.vendor,
+      account: last?.account,
+      id: last?.id,
+      step: last?.step,
+      ...(created?.newId ? { newId: created.newId } : {}),
+    };
+  });
+  const splitsInDoubt = splits.filter((x) => x.step !== 'done');
   const lastRun = [...state.runs.values()].at(-1);
   const complete = Boolean(lastRun?.end && !lastRun.end.interrupted);
   const { records, head, brokenAtLine } = state.integrity;
@@ -57,6 +70,7 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
     intact &&
     complete &&
     inDoubt.length === 0 &&
+    splitsInDoubt.length === 0 &&
     settled.every((r) => SUCCESS_OUTCOMES.includes(r.outcome as ReceiptOutcome));
 
   if (o.json) {
@@ -70,7 +84,7 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
       ...(headMatches === undefined ? {} : { headMatches }),
     };
     process.stdout.write(
-      `${JSON.stringify({ journal: path, complete, ok, integrity, totals, inDoubt, runs, requests })}\n`,
+      `${JSON.stringify({ journal: path, complete, ok, integrity, totals, inDoubt, runs, requests, ...(splits.length ? { splits } : {}) })}\n`,
     );
     return ok ? 0 : 1;
   }
@@ -91,6 +105,13 @@ export async function reportCommand(o: Record<string, unknown>): Promise<number>
   if (inDoubt.length) {
     out(`\nin doubt (a run stopped between steps; run the same cancel command with --resume):`);
     for (const d of inDoubt) out(`  ${d.vendor} ${d.account} ${d.id}`);
+  }
+  if (splits.length) {
+    out('\nsplits (cancel --subject --split):');
+    for (const x of splits)
+      out(
+        `  ${x.vendor} ${x.account} ${x.id}: ${x.step === 'done' ? `done, others re-submitted as ${x.newId}` : `STOPPED after ${x.step}${x.step === 'cancel-accepted' || x.step === 'create-sent' ? ' (cancelled; its other subjects may not be scheduled: run the same command with --resume)' : ''}`}`,
+      );
   }
   const counts = Object.entries(totals).map(([k, v]) => `${k} ${v}`);
   if (inDoubt.length) counts.push(`in doubt ${inDoubt.length}`);

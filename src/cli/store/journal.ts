@@ -27,6 +27,24 @@ export type JournalEvent = 'queued' | 'sent' | 'accepted' | 'final';
 /** Records that frame one run: what ran, on what input, with which settings (no secrets), and how it ended. */
 export type RunEvent = 'run-start' | 'run-end';
 
+/**
+ * The steps of a split (cancel --subject --split): a request holding other subjects too is replaced by a new one for
+ * them, and its own cancelled. `others` is how many; `newId` the new request once the vendor made it.
+ */
+export type SplitStep = 'planned' | 'cancel-sent' | 'cancel-accepted' | 'create-sent' | 'created' | 'done';
+export interface SplitRecord {
+  at: string;
+  event: 'split';
+  vendor: string;
+  account: string;
+  /** The request being split (its salted hash with --hash-ids). */
+  id: string;
+  step: SplitStep;
+  newId?: string;
+  others?: number;
+  prev?: string;
+}
+
 export interface JournalRecord {
   at: string;
   event: JournalEvent;
@@ -348,6 +366,11 @@ export class Journal {
     }
   }
 
+  /** Appends a split step (durable at once). */
+  writeSplit(record: Omit<SplitRecord, 'at' | 'event' | 'prev'>): void {
+    this.#append({ at: new Date().toISOString(), event: 'split', ...record }, true);
+  }
+
   /** Appends a run-framing record (durable at once). */
   writeRun(event: RunEvent, data: Record<string, unknown>): void {
     this.#append({ at: new Date().toISOString(), event, ...data }, true);
@@ -377,6 +400,8 @@ export interface JournalState {
   accepted: Set<string>;
   /** requestKey → the latest record, when it is not `final`: a run died between steps; --resume settles them. */
   inDoubt: Map<string, JournalRecord>;
+  /** requestKey → the steps of its split, in order (cancel --subject --split). */
+  splits: Map<string, SplitRecord[]>;
   /** runId → its run-start and run-end records, in the order the runs started. */
   runs: Map<string, JournalRun>;
   /**
@@ -393,7 +418,8 @@ export interface JournalState {
 export const requestKey = (vendor: string, account: string | undefined, id: string) =>
   `${vendor}:${account ?? vendor}:${id}`;
 
-const EVENTS = new Set(['queued', 'sent', 'accepted', 'final', 'run-start', 'run-end']);
+const EVENTS = new Set(['queued', 'sent', 'accepted', 'final', 'run-start', 'run-end', 'split']);
+const SPLIT_STEPS = new Set(['planned', 'cancel-sent', 'cancel-accepted', 'create-sent', 'created', 'done']);
 const isString = (v: unknown) => typeof v === 'string' && v !== '';
 
 /** What is wrong with a parsed journal line, or undefined when it is a record this tool writes. */
@@ -408,6 +434,7 @@ function recordProblem(r: unknown): string | undefined {
   if (o.account !== undefined && !isString(o.account)) return '"account" is not an account name';
   if (o.line !== undefined && !Number.isSafeInteger(o.line)) return '"line" is not a line number';
   if (o.event === 'final' && !isString(o.outcome)) return 'a final record without an outcome';
+  if (o.event === 'split' && !SPLIT_STEPS.has(o.step as string)) return `unknown split step ${JSON.stringify(o.step)}`;
   return undefined;
 }
 
@@ -421,6 +448,7 @@ export async function readJournal(path: string): Promise<JournalState> {
     final: new Map(),
     accepted: new Set(),
     inDoubt: new Map(),
+    splits: new Map(),
     runs: new Map(),
     integrity: { records: 0, head: CHAIN_START },
   };
@@ -443,7 +471,7 @@ export async function readJournal(path: string): Promise<JournalState> {
     }
     const problem = recordProblem(parsed);
     if (problem) throw bad(lineNo, problem);
-    const r = parsed as Omit<JournalRecord, 'event'> & { event: JournalEvent | RunEvent; runId?: string };
+    const r = parsed as Omit<JournalRecord, 'event'> & { event: JournalEvent | RunEvent | 'split'; runId?: string };
     state.integrity.records++;
     if (r.prev !== expectedPrev) state.integrity.brokenAtLine ??= lineNo;
     expectedPrev = lineDigest(text);
@@ -452,6 +480,11 @@ export async function readJournal(path: string): Promise<JournalState> {
       const run = state.runs.get(String(r.runId)) ?? {};
       run[r.event === 'run-start' ? 'start' : 'end'] = r;
       state.runs.set(String(r.runId), run);
+      continue;
+    }
+    if (r.event === 'split') {
+      const k = requestKey(r.vendor, r.account, r.id);
+      state.splits.set(k, [...(state.splits.get(k) ?? []), r as unknown as SplitRecord]);
       continue;
     }
     const record = r as JournalRecord; // run records were handled above

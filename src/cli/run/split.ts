@@ -1,0 +1,173 @@
+/**
+ * `cancel --subject --split`: a request that holds the named subjects and others too is replaced. Its other subjects
+ * are read from the vendor's own record (the registry keeps only digests), re-submitted in a new request, and the old
+ * one is cancelled, in the order each vendor's rules allow: Mixpanel refuses a create for ids still in a running task
+ * (409), so there the new request follows the cancel; LivePerson takes duplicates but counts every create against its
+ * monthly quota, so there the new request comes first (a refused create leaves the old request standing). Every step
+ * is journaled before and after it happens, so `--resume` finishes a split cut short and never repeats a step done:
+ * no subject is ever left neither scheduled for deletion nor reported.
+ */
+import { ConflictError } from '../../core/errors.js';
+import type { Redactor } from '../../core/redact.js';
+import { type LivePersonDeletionRequest, livePersonStatus } from '../../liveperson/client.js';
+import type { RegisteredRequest, RegistrationDetails, RequestStore } from '../../registry/index.js';
+import { type ClientPool, STATUS_RULES } from '../accounts/clients.js';
+import { type Journal, type JournalState, requestKey, type SplitStep } from '../store/journal.js';
+import { describeFailure } from './output.js';
+
+export interface SplitResult {
+  split: true;
+  vendor: RegisteredRequest['vendor'];
+  account: string;
+  requestId: string;
+  /** `split`: cancelled and its other subjects re-submitted; `not_split`: left as it was (or see detail). */
+  outcome: 'split' | 'not_split';
+  newRequestId?: string;
+  others?: number;
+  detail: string;
+  error?: string;
+}
+
+export interface SplitOptions {
+  clients: ClientPool;
+  store: RequestStore;
+  journal?: Journal | undefined;
+  resume?: JournalState | undefined;
+  redactor: Redactor;
+  details: RegistrationDetails;
+}
+
+/** The request's subject ids as the vendor keeps them, and its status; ids undefined when the vendor does not say. */
+async function vendorRecord(r: RegisteredRequest, clients: ClientPool) {
+  if (r.vendor === 'mixpanel') {
+    const d = await clients.mixpanel(r.account).getDeletion(r.requestId);
+    const ids = (d.raw as { results?: { distinct_ids?: unknown } } | undefined)?.results?.distinct_ids;
+    return {
+      status: d.status,
+      ids: Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : undefined,
+    };
+  }
+  const request = await clients.liveperson(r.account).getDeletionRequest(r.requestId);
+  let body: unknown = (request as { delete_json?: unknown }).delete_json;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      body = undefined;
+    }
+  }
+  const list = body && typeof body === 'object' ? (body as Record<string, unknown>)[r.idType] : undefined;
+  return {
+    status: livePersonStatus(request as LivePersonDeletionRequest),
+    ids: Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : undefined,
+  };
+}
+
+export async function splitRequest(
+  c: { request: RegisteredRequest; named: number },
+  named: Set<string>,
+  o: SplitOptions,
+): Promise<SplitResult> {
+  const r = c.request;
+  const base = { split: true as const, vendor: r.vendor, account: r.account, requestId: r.requestId };
+  const key = o.journal?.key(r.vendor, r.requestId) ?? r.requestId;
+  const earlier = o.resume?.splits.get(requestKey(r.vendor, r.account, key)) ?? [];
+  const did = (s: SplitStep) => earlier.some((d) => d.step === s);
+  let newId = earlier.find((d) => d.step === 'created')?.newId;
+  if (did('done')) return { ...base, outcome: 'split', newRequestId: newId, detail: 'split in an earlier run' };
+  const step = (s: SplitStep, extra: { newId?: string; others?: number } = {}) =>
+    o.journal?.writeSplit({ vendor: r.vendor, account: r.account, id: key, step: s, ...extra });
+  const notSplit = (detail: string, error?: string): SplitResult => ({
+    ...base,
+    outcome: 'not_split',
+    detail,
+    ...(error ? { error } : {}),
+  });
+  let cancelled = did('cancel-accepted');
+  const cancelledNow = () => cancelled;
+  try {
+    const record = await vendorRecord(r, o.clients);
+    if (!record.ids)
+      return notSplit(
+        "not split: the vendor's record does not list the request's subjects, and the registry keeps only their digests, so the others cannot be re-submitted",
+      );
+    const others = record.ids.filter((id) => !named.has(id));
+    const expected = r.subjectCount - c.named;
+    if (others.length !== expected)
+      return notSplit(
+        `not split: the vendor's record holds ${others.length} other subject(s) where the registry holds ${expected}; check the request by hand`,
+      );
+    const rules = STATUS_RULES[r.vendor];
+    if (!cancelled && !rules.cancellable.includes(record.status))
+      return notSplit(`not split: the request is ${record.status}, no longer cancellable`);
+    if (!did('planned')) step('planned', { others: others.length });
+    const create = async () => {
+      step('create-sent');
+      try {
+        newId =
+          r.vendor === 'mixpanel'
+            ? (await o.clients.mixpanel(r.account).createDeletion({ distinctIds: others })).taskId
+            : String(
+                (
+                  await o.clients
+                    .liveperson(r.account)
+                    .createDeletionRequest({ [r.idType]: others } as { consumer: string[] })
+                ).request_id,
+              );
+      } catch (err) {
+        // A create sent before a crash may have landed: Mixpanel then names the task that holds the ids.
+        if (!(r.vendor === 'mixpanel' && did('create-sent') && err instanceof ConflictError)) throw err;
+        if (err.conflictingTaskIds.length !== 1 || err.conflictingDistinctIds.length !== others.length) throw err;
+        newId = err.conflictingTaskIds[0] as string;
+      }
+      step('created', { newId });
+      o.store.register(
+        {
+          vendor: r.vendor,
+          account: r.account,
+          requestId: newId,
+          requestedAt: new Date().toISOString(),
+          idType: r.idType,
+          subjects: others,
+        },
+        {
+          ...o.details,
+          reason: `split from ${r.vendor} ${r.requestId}${o.details.reason ? `: ${o.details.reason}` : ''}`,
+        },
+      );
+    };
+    const cancel = async () => {
+      step('cancel-sent');
+      const result = await o.clients.cancel(r.vendor, r.account, r.requestId);
+      if (result.outcome !== 'cancelled' && result.outcome !== 'already_cancelled')
+        throw new Error(`the cancel was refused (${result.outcome}: ${result.detail})`);
+      step('cancel-accepted');
+      cancelled = true;
+    };
+    if (r.vendor === 'mixpanel') {
+      if (!cancelled) await cancel();
+      if (!newId) await create();
+    } else {
+      if (!newId) await create();
+      if (!cancelled) await cancel();
+    }
+    step('done', { newId: newId as string });
+    o.store.update(r.vendor, r.account, r.requestId, { state: 'superseded' });
+    return {
+      ...base,
+      outcome: 'split',
+      newRequestId: newId,
+      others: others.length,
+      detail: `cancelled; its ${others.length} other subject(s) re-submitted as ${r.vendor} request ${newId}`,
+    };
+  } catch (err) {
+    const f = describeFailure(err, o.redactor);
+    const state =
+      cancelledNow() && !newId
+        ? 'the request is cancelled but its other subjects are NOT scheduled for deletion yet'
+        : newId && !cancelledNow()
+          ? `the others are re-submitted as ${newId} but the request itself is not cancelled yet`
+          : 'nothing was changed';
+    return notSplit(`split stopped: ${state} (${f.error}: ${f.detail}); run the same command with --resume`, f.error);
+  }
+}
