@@ -111,7 +111,9 @@ CREATE TABLE IF NOT EXISTS subjects (
   request INTEGER NOT NULL REFERENCES requests (id),
   PRIMARY KEY (subject, request)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS requests_by_deadline ON requests (state, window_closes_at);
+-- requests without a window (Mixpanel) sort after every dated one: the same expression in the index and the queries
+CREATE INDEX IF NOT EXISTS requests_by_deadline
+  ON requests (state, COALESCE(window_closes_at, '9999-12-31'), requested_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
@@ -227,7 +229,7 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
         .prepare(
           `SELECT r.*, COUNT(*) AS matched FROM subjects s JOIN requests r ON r.id = s.request
            WHERE s.subject IN (${keys.map(() => '?').join(',')}) AND r.state = 'open'
-           GROUP BY r.id ORDER BY r.window_closes_at IS NULL, r.window_closes_at, r.requested_at`,
+           GROUP BY r.id ORDER BY COALESCE(r.window_closes_at, '9999-12-31'), r.requested_at`,
         )
         .all(...keys) as (Row & { matched: number })[];
       return rows.map((r) => ({ request: fromRow(r), matched: r.matched }));
@@ -237,7 +239,7 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
         db
           .prepare(
             `SELECT * FROM requests WHERE state = 'open'
-             ORDER BY window_closes_at IS NULL, window_closes_at, requested_at`,
+             ORDER BY COALESCE(window_closes_at, '9999-12-31'), requested_at`,
           )
           .all() as Row[]
       ).map(fromRow);
