@@ -1,5 +1,6 @@
 // The request registry at 100,000 requests (3 subjects each): lookup by subject and listing by deadline, each timed
-// beside the same operation at 1,000 requests, in this one run. Goal: both well under a second at 100,000.
+// beside the same operation at 1,000 requests, in this one run. Goal (issue 13): both well under a second at
+// 100,000, read here as at most 500 ms.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ export function printRegistry({ small, large }) {
       `  ${m.n.toLocaleString('en')} requests: lookup by subject ${m.lookup.toFixed(2)} ms, open list by deadline ${m.listing.toFixed(1)} ms (load ${(m.loadMs / 1000).toFixed(1)} s)`,
     );
   console.log(
-    `  at 100,000 ÷ at 1,000: lookup ${(large.lookup / small.lookup).toFixed(2)}×, listing ${(large.listing / small.listing).toFixed(0)}× (goal: both under 1000 ms at 100,000: ${large.lookup < 1000 && large.listing < 1000 ? 'met' : 'NOT met'})`,
+    `  at 100,000 ÷ at 1,000: lookup ${(large.lookup / small.lookup).toFixed(2)}×, listing ${(large.listing / small.listing).toFixed(0)}× (goal "well under a second", read as ≤ 500 ms, at 100,000: lookup ${large.lookup <= 500 ? 'met' : 'NOT met'}, listing ${large.listing <= 500 ? 'met' : 'NOT met'})`,
   );
 }
 
