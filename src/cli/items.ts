@@ -36,14 +36,8 @@ export async function prepareItems(
 ): Promise<PreparedItems | number> {
   const input = o.input as string | undefined;
   const defaultAccount = o.account as string | undefined;
-  if (defaultAccount !== undefined) {
-    try {
-      accounts.pick(o.vendor as CliVendor | undefined, defaultAccount);
-    } catch (err) {
-      throw new UsageError(`--account: ${(err as Error).message}`);
-    }
-  }
-  const pickAccount: PickAccount = (vendor, named) => accounts.pick(vendor, named ?? defaultAccount).name;
+  if (defaultAccount !== undefined) pickAccount(accounts, o.vendor as CliVendor | undefined, defaultAccount);
+  const accountOf: PickAccount = (vendor, named) => accounts.pick(vendor, named ?? defaultAccount).name;
   if (input && ids.length) throw new UsageError('give request ids as arguments or --input, not both');
   if (!input && ids.length === 0) throw new UsageError('give at least one request id, or --input <file>');
   if (input) {
@@ -51,7 +45,7 @@ export async function prepareItems(
     const { problems, invalid, repeats, distinct, vendors, accounts, sha256 } = await openingFile(
       'the input file',
       input,
-      () => validateInput(input, pickAccount),
+      () => validateInput(input, accountOf),
     );
     if (invalid) {
       for (const p of problems) say.err(`${input}:${p.line}: ${p.message}`);
@@ -74,7 +68,7 @@ export async function prepareItems(
       repeatedLines: repeats.size,
       invalidLinesSkipped: invalid,
       source: async function* () {
-        for await (const x of readInput(input, { pickAccount }))
+        for await (const x of readInput(input, { pickAccount: accountOf }))
           if (!isProblem(x) && !repeats.has(x.line ?? 0)) yield x;
       },
       vendorsUsed: vendors,
@@ -86,12 +80,7 @@ export async function prepareItems(
     (o.vendor as CliVendor | undefined) ?? (defaultAccount ? accounts.get(defaultAccount)?.vendor : undefined);
   if (!vendor)
     throw new UsageError('--vendor (mixpanel or liveperson) or --account is required for ids given as arguments');
-  let account: string;
-  try {
-    account = pickAccount(vendor, undefined);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const account = pickAccount(accounts, vendor, defaultAccount);
   const checked = ids.map((id): string => {
     try {
       return checkId(vendor, id);

@@ -163,6 +163,8 @@ export class Transport {
   readonly #maxResponseBytes: number;
   /** How attempts go out: fixed per client, so chosen once here rather than per call. */
   readonly #send: Send;
+  /** Whether the sender has loaded what its first request needs (done once, before a rate limiter's first slot). */
+  readonly #sender = { warm: false };
 
   constructor(config: TransportConfig) {
     const ctx = { vendor: config.vendor, operation: 'createClient' };
@@ -196,6 +198,7 @@ export class Transport {
     const nonRetryable = this.#nonRetryable;
     const redactor = this.redactor;
     const send = this.#send;
+    const sender = this.#sender;
     let attempts = 0;
     let sentUrl: string | undefined;
     let sentMethod = '';
@@ -278,7 +281,10 @@ export class Transport {
       let answered: Answer | undefined;
       try {
         const run = () => send(request, signal);
-        if (cfg.limiter) await send.warm?.();
+        if (cfg.limiter && !sender.warm) {
+          await send.warm?.();
+          sender.warm = true;
+        }
         answered = cfg.limiter ? await cfg.limiter.add(run, { signal }) : await run();
         if (answered.status === 401) cfg.onUnauthorized?.(request);
         return { ...(await settle(answered, request.url)), log };

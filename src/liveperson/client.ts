@@ -172,6 +172,25 @@ export function livePersonStatus(request: DeletionRequest): LivePersonStatus {
   return 'UNKNOWN';
 }
 
+/**
+ * The subjects of a request, from its `delete_json` (the create body, a JSON string or an object): the deletion type
+ * and its ids; undefined when the record does not carry them.
+ */
+export function livePersonSubjects(request: DeletionRequest): { type: string; ids: string[] } | undefined {
+  let body: unknown = (request as { delete_json?: unknown }).delete_json;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!body || typeof body !== 'object') return undefined;
+  const [entry] = Object.entries(body as Record<string, unknown>);
+  if (!entry || !Array.isArray(entry[1])) return undefined;
+  return { type: entry[0], ids: entry[1].filter((s): s is string => typeof s === 'string') };
+}
+
 function pickRequest(data: unknown, id: string): DeletionRequest | undefined {
   const list = (Array.isArray(data) ? data : data && typeof data === 'object' ? [data] : []) as DeletionRequest[];
   return list.find((r) => String(r?.request_id) === id) ?? (list.length === 1 ? list[0] : undefined);

@@ -93,6 +93,8 @@ export interface MixpanelDeletion {
   dateRequested?: string | undefined;
   /** How many distinct ids the task holds, when Mixpanel lists them. */
   distinctIdCount?: number | undefined;
+  /** The distinct ids the task holds, when Mixpanel lists them (redacted like the rest). */
+  distinctIds?: string[] | undefined;
   /** The response body as received (redacted). */
   raw: unknown;
 }
@@ -305,13 +307,17 @@ export function createMixpanelClient(options: MixpanelClientOptions): MixpanelCl
     // Every field returned is read from the redacted copy: a vendor that echoes a credential back cannot leak it.
     const raw = redactor.value(data) as { results?: Results } | undefined;
     const r = raw?.results ?? {};
+    const distinctIds = Array.isArray(r.distinct_ids)
+      ? r.distinct_ids.filter((d): d is string => typeof d === 'string')
+      : undefined;
     return {
       trackingId: str(r.tracking_id) ?? id,
       status: str(r.status)?.toUpperCase() ?? 'UNKNOWN',
       complianceType: str(r.compliance_type),
       requestingUser: str(r.requesting_user),
       dateRequested: str(r.date_requested),
-      distinctIdCount: Array.isArray(r.distinct_ids) ? r.distinct_ids.length : undefined,
+      distinctIdCount: distinctIds?.length,
+      distinctIds,
       raw,
     };
   }

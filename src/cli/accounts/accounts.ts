@@ -14,7 +14,14 @@ import {
   type MixpanelAccountSettings,
   readConfigFile,
 } from './config-file.js';
-import { type Credential, env, LIVEPERSON_OAUTH1_SECRETS, secretFromEnv, secretFromRef } from './secrets.js';
+import {
+  type Credential,
+  env,
+  LIVEPERSON_OAUTH1_SECRETS,
+  type SecretRef,
+  secretFromEnv,
+  secretFromRef,
+} from './secrets.js';
 
 /** Settings for one Mixpanel project, credentials read. */
 export interface MixpanelConnection {
@@ -91,44 +98,44 @@ const oauth1EndWarning = (instead: string) =>
   `warning: LivePerson ended OAuth 1.0 on ${LIVEPERSON_OAUTH1_END_OF_LIFE}; these keys may be refused (401). ` +
   `Prefer ${instead} (OAuth 2.0 client credentials).\n`;
 
+type LivePersonSignIn = Pick<LivePersonConnection, 'auth' | 'authKind' | 'credentials'>;
+
+/**
+ * The SDK's auth for one kind of LivePerson sign-in, from its credentials (named as the SDK names them), wherever they
+ * were read; OAuth 1.0 is warned about, naming what to set instead.
+ */
+function livePersonSignIn(
+  kind: LivePersonConnection['authKind'],
+  credentials: Record<string, Credential>,
+  instead: string,
+): LivePersonSignIn {
+  const values = Object.fromEntries(Object.entries(credentials).map(([k, c]) => [k, c.value]));
+  if (kind === 'oauth1') process.stderr.write(oauth1EndWarning(instead));
+  const auth = (kind === 'bearer' ? { bearer: values.bearer } : { [kind]: values }) as LivePersonAuth;
+  return { auth, authKind: kind, credentials };
+}
+
+const ENV_CLIENT_CREDENTIALS = 'LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET';
+
 /**
  * LivePerson credentials from the environment, in this order of preference: OAuth 2.0 client credentials, a Login
  * Service user, a bearer token, OAuth 1.0 keys (retired by LivePerson: warned about).
  */
-function livePersonAuthFromEnv(): Pick<LivePersonConnection, 'auth' | 'authKind' | 'credentials'> {
+function livePersonAuthFromEnv(): LivePersonSignIn {
   const client = envPair('LIVEPERSON_CLIENT_ID', 'LIVEPERSON_CLIENT_SECRET');
   if (client)
-    return {
-      auth: { clientCredentials: { clientId: client[0].value, clientSecret: client[1].value } },
-      authKind: 'clientCredentials',
-      credentials: { clientId: client[0], clientSecret: client[1] },
-    };
+    return livePersonSignIn(
+      'clientCredentials',
+      { clientId: client[0], clientSecret: client[1] },
+      ENV_CLIENT_CREDENTIALS,
+    );
   const user = envPair('LIVEPERSON_USERNAME', 'LIVEPERSON_PASSWORD');
-  if (user)
-    return {
-      auth: { login: { username: user[0].value, password: user[1].value } },
-      authKind: 'login',
-      credentials: { username: user[0], password: user[1] },
-    };
+  if (user) return livePersonSignIn('login', { username: user[0], password: user[1] }, ENV_CLIENT_CREDENTIALS);
   const bearer = secretFromEnv('LIVEPERSON_BEARER');
-  if (bearer) return { auth: { bearer: bearer.value }, authKind: 'bearer', credentials: { bearer } };
-  const oauth = LIVEPERSON_OAUTH1_SECRETS.map(secretFromEnv);
-  const [consumerKey, consumerSecret, token, tokenSecret] = oauth;
-  if (consumerKey && consumerSecret && token && tokenSecret) {
-    process.stderr.write(oauth1EndWarning('LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET'));
-    return {
-      auth: {
-        oauth1: {
-          consumerKey: consumerKey.value,
-          consumerSecret: consumerSecret.value,
-          token: token.value,
-          tokenSecret: tokenSecret.value,
-        },
-      },
-      authKind: 'oauth1',
-      credentials: { consumerKey, consumerSecret, token, tokenSecret },
-    };
-  }
+  if (bearer) return livePersonSignIn('bearer', { bearer }, ENV_CLIENT_CREDENTIALS);
+  const [consumerKey, consumerSecret, token, tokenSecret] = LIVEPERSON_OAUTH1_SECRETS.map(secretFromEnv);
+  if (consumerKey && consumerSecret && token && tokenSecret)
+    return livePersonSignIn('oauth1', { consumerKey, consumerSecret, token, tokenSecret }, ENV_CLIENT_CREDENTIALS);
   throw new UsageError(
     'LivePerson needs LIVEPERSON_CLIENT_ID and LIVEPERSON_CLIENT_SECRET (OAuth 2.0 client credentials), or ' +
       'LIVEPERSON_USERNAME and LIVEPERSON_PASSWORD (Login Service), or LIVEPERSON_BEARER, or all of ' +
@@ -209,51 +216,22 @@ function accountsFromEnv(flags: AccountFlags): Account[] {
   return [mixpanel, liveperson];
 }
 
-function livePersonAuthFromConfig(
-  s: LivePersonAccountSettings,
-  where: string,
-): Pick<LivePersonConnection, 'auth' | 'authKind' | 'credentials'> {
-  const read = <K extends string>(refs: Record<K, Parameters<typeof secretFromRef>[0]>, kind: string) => {
-    const out = {} as Record<K, Credential>;
-    for (const [k, ref] of Object.entries(refs) as [K, Parameters<typeof secretFromRef>[0]][])
-      out[k] = secretFromRef(ref, `${where}.auth.${kind}.${k}`);
-    return out;
-  };
-  const a = s.auth;
-  if ('clientCredentials' in a) {
-    const c = read(a.clientCredentials, 'clientCredentials');
-    return {
-      auth: { clientCredentials: { clientId: c.clientId.value, clientSecret: c.clientSecret.value } },
-      authKind: 'clientCredentials',
-      credentials: c,
-    };
-  }
-  if ('login' in a) {
-    const c = read(a.login, 'login');
-    return {
-      auth: { login: { username: c.username.value, password: c.password.value } },
-      authKind: 'login',
-      credentials: c,
-    };
-  }
-  if ('bearer' in a) {
-    const bearer = secretFromRef(a.bearer, `${where}.auth.bearer`);
-    return { auth: { bearer: bearer.value }, authKind: 'bearer', credentials: { bearer } };
-  }
-  const c = read(a.oauth1, 'oauth1');
-  process.stderr.write(oauth1EndWarning(`${where}.auth.clientCredentials`));
-  return {
-    auth: {
-      oauth1: {
-        consumerKey: c.consumerKey.value,
-        consumerSecret: c.consumerSecret.value,
-        token: c.token.value,
-        tokenSecret: c.tokenSecret.value,
-      },
-    },
-    authKind: 'oauth1',
-    credentials: c,
-  };
+/** A config account's sign-in: its one `auth` entry, each part read through its reference. */
+function livePersonAuthFromConfig(s: LivePersonAccountSettings, where: string): LivePersonSignIn {
+  const [kind, refs] = Object.entries(s.auth)[0] as [
+    LivePersonConnection['authKind'],
+    SecretRef | Record<string, SecretRef>,
+  ];
+  const credentials =
+    kind === 'bearer'
+      ? { bearer: secretFromRef(refs as SecretRef, `${where}.auth.bearer`) }
+      : Object.fromEntries(
+          Object.entries(refs as Record<string, SecretRef>).map(([k, ref]) => [
+            k,
+            secretFromRef(ref, `${where}.auth.${kind}.${k}`),
+          ]),
+        );
+  return livePersonSignIn(kind, credentials, `${where}.auth.clientCredentials`);
 }
 
 function accountFromConfig(name: string, s: AccountSettings, path: string): Account {

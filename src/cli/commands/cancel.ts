@@ -29,7 +29,7 @@ import {
   journalProblem,
   readJournal,
 } from '../store/journal.js';
-import { actorOf, cliRegistry } from '../store/registry.js';
+import { actorOf, cliRegistry, REGISTRY_STATE } from '../store/registry.js';
 import { printable, say } from '../terminal.js';
 import { openingFile, UsageError } from '../usage.js';
 
@@ -270,14 +270,6 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   if (o.split ? splits.some((x) => x.outcome !== 'split') : plan?.collateral.length) return 1;
   return [...counts.keys()].every((k) => SUCCESS_OUTCOMES.includes(k)) ? 0 : 1;
 }
-
-/** What a receipt tells the registry about a request. */
-const REGISTRY_STATE: Partial<Record<ReceiptOutcome, 'cancelled' | 'final'>> = {
-  cancelled: 'cancelled',
-  already_cancelled: 'cancelled',
-  too_late: 'final',
-  not_found: 'final',
-};
 
 /** The plan of a --subject run: what is cancelled, and what is not because it would take others down with it. */
 function describePlan(plan: SubjectPlan, dryRun: boolean, split: boolean): void {

@@ -7,11 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import type { RegisteredRequest } from '../../registry/index.js';
 import { loadAccounts } from '../accounts/accounts.js';
-import { clientPool, STATUS_RULES } from '../accounts/clients.js';
+import { clientPool } from '../accounts/clients.js';
 import { cliRedactor } from '../accounts/secrets.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import { describeFailure } from '../run/output.js';
-import { cliRegistry } from '../store/registry.js';
+import { cliRegistry, REGISTRY_STATE } from '../store/registry.js';
 import { printable } from '../terminal.js';
 import { UsageError } from '../usage.js';
 
@@ -28,14 +28,6 @@ const age = (ms: number) => {
   const h = Math.floor(ms / 3_600_000);
   return h >= 48 ? `${Math.floor(h / 24)} d` : h >= 1 ? `${h} h` : `${Math.max(0, Math.floor(ms / 60_000))} min`;
 };
-
-/** The state a vendor status means for the registry: still open, cancelled, or past its window for good. */
-function stateOf(vendor: RegisteredRequest['vendor'], status: string): RegisteredRequest['state'] {
-  const rules = STATUS_RULES[vendor];
-  if (rules.alreadyCancelled.includes(status)) return 'cancelled';
-  if (rules.tooLate.includes(status) || rules.notFound.includes(status)) return 'final';
-  return 'open';
-}
 
 /** One VEVENT per LivePerson deadline (RFC 5545), with an alarm a day before. */
 function calendar(rows: { request: RegisteredRequest; closes: number }[]): string {
@@ -73,8 +65,11 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
       const clients = clientPool(accounts, clientFlagsOf(o));
       for (const r of store.open()) {
         try {
-          const { status } = await clients.readStatus(r.vendor, r.account, r.requestId);
-          store.update(r.vendor, r.account, r.requestId, { vendorStatus: status, state: stateOf(r.vendor, status) });
+          const { status, state } = await clients.readStatus(r.vendor, r.account, r.requestId);
+          store.update(r.vendor, r.account, r.requestId, {
+            vendorStatus: status,
+            state: REGISTRY_STATE[state] ?? 'open',
+          });
         } catch (err) {
           const f = describeFailure(err, redactor);
           process.stderr.write(`${r.vendor} ${r.account} ${r.requestId}: status not read (${f.error}): ${f.detail}\n`);

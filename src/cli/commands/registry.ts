@@ -3,34 +3,17 @@
  * returns for a date range, with the subjects of its `delete_json`. Mixpanel (no list): the tracking ids of a file,
  * each read once for its subjects (`distinct_ids`, where the status returns them) and its date.
  */
-import { readFileSync } from 'node:fs';
 import type { RequestCreated } from '../../core/registry.js';
-import type { LivePersonDeletionRequest as DeletionRequest } from '../../liveperson/client.js';
+import { livePersonSubjects } from '../../liveperson/client.js';
 import { loadAccounts } from '../accounts/accounts.js';
 import { clientPool } from '../accounts/clients.js';
 import { cliRedactor } from '../accounts/secrets.js';
-import { checkId } from '../input.js';
+import { checkId, readListFile } from '../input.js';
 import { pickAccount } from '../items.js';
 import { accountFlagsOf, type CliVendor, clientFlagsOf } from '../options.js';
 import { describeFailure } from '../run/output.js';
 import { actorOf, cliRegistry } from '../store/registry.js';
-import { fileProblem, UsageError } from '../usage.js';
-
-/** LivePerson's `delete_json` (`{"consumer":["…"]}`, as a string or an object): the type and the subject ids. */
-function subjectsOf(request: DeletionRequest): { idType: string; subjects: string[] } | undefined {
-  let body: unknown = (request as { delete_json?: unknown }).delete_json;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      return undefined;
-    }
-  }
-  if (!body || typeof body !== 'object') return undefined;
-  const [entry] = Object.entries(body as Record<string, unknown>);
-  if (!entry || !Array.isArray(entry[1])) return undefined;
-  return { idType: entry[0], subjects: entry[1].filter((s): s is string => typeof s === 'string') };
-}
+import { UsageError } from '../usage.js';
 
 export async function registryImportCommand(o: Record<string, unknown>): Promise<number> {
   const redactor = cliRedactor();
@@ -52,7 +35,7 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
       .liveperson(account)
       .listDeletionRequests({ fromDate: o.from as string, toDate: o.to as string });
     for (const r of list) {
-      const found = subjectsOf(r);
+      const found = livePersonSubjects(r);
       if (!found) unreadable++;
       entries.push([
         {
@@ -60,39 +43,26 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
           account,
           requestId: String(r.request_id),
           requestedAt: typeof r.request_time === 'string' ? r.request_time : new Date().toISOString(),
-          idType: found?.idType ?? 'unknown',
-          subjects: found?.subjects ?? [],
+          idType: found?.type ?? 'unknown',
+          subjects: found?.ids ?? [],
         },
         details,
       ]);
     }
   } else {
     if (!o.input) throw new UsageError('registry import for Mixpanel needs --input <file> (one tracking id a line)');
-    let text: string;
-    try {
-      text = readFileSync(o.input as string, 'utf8');
-    } catch (err) {
-      throw fileProblem('the input file', o.input as string, err);
-    }
-    const ids = text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l, i) => {
-        try {
-          return checkId('mixpanel', l);
-        } catch (err) {
-          throw new UsageError(`${o.input}: tracking id ${i + 1}: ${(err as Error).message}`);
-        }
-      });
+    const ids = readListFile(o.input as string, 'the input file').map((l, i) => {
+      try {
+        return checkId('mixpanel', l);
+      } catch (err) {
+        throw new UsageError(`${o.input}: tracking id ${i + 1}: ${(err as Error).message}`);
+      }
+    });
     let failed = 0;
     for (const id of ids) {
       try {
         const d = await clients.mixpanel(account).getDeletion(id);
-        const results = (d.raw as { results?: { distinct_ids?: unknown } } | undefined)?.results;
-        const subjects = Array.isArray(results?.distinct_ids)
-          ? results.distinct_ids.filter((s) => typeof s === 'string')
-          : [];
+        const subjects = d.distinctIds ?? [];
         if (subjects.length === 0) unreadable++;
         entries.push([
           {

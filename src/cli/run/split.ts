@@ -7,9 +7,10 @@
  * is journaled before and after it happens, so `--resume` finishes a split cut short and never repeats a step done:
  * no subject is ever left neither scheduled for deletion nor reported.
  */
+import { cancelWindowState } from '../../core/cancel.js';
 import { ConflictError } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
-import { type LivePersonDeletionRequest, livePersonStatus } from '../../liveperson/client.js';
+import { livePersonStatus, livePersonSubjects } from '../../liveperson/client.js';
 import type { RegisteredRequest, RegistrationDetails, RequestStore } from '../../registry/index.js';
 import { type ClientPool, STATUS_RULES } from '../accounts/clients.js';
 import { type Journal, type JournalState, requestKey, type SplitStep } from '../store/journal.js';
@@ -41,26 +42,11 @@ export interface SplitOptions {
 async function vendorRecord(r: RegisteredRequest, clients: ClientPool) {
   if (r.vendor === 'mixpanel') {
     const d = await clients.mixpanel(r.account).getDeletion(r.requestId);
-    const ids = (d.raw as { results?: { distinct_ids?: unknown } } | undefined)?.results?.distinct_ids;
-    return {
-      status: d.status,
-      ids: Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : undefined,
-    };
+    return { status: d.status, ids: d.distinctIds };
   }
   const request = await clients.liveperson(r.account).getDeletionRequest(r.requestId);
-  let body: unknown = (request as { delete_json?: unknown }).delete_json;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      body = undefined;
-    }
-  }
-  const list = body && typeof body === 'object' ? (body as Record<string, unknown>)[r.idType] : undefined;
-  return {
-    status: livePersonStatus(request as LivePersonDeletionRequest),
-    ids: Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : undefined,
-  };
+  const subjects = livePersonSubjects(request);
+  return { status: livePersonStatus(request), ids: subjects?.type === r.idType ? subjects.ids : undefined };
 }
 
 export async function splitRequest(
@@ -84,7 +70,6 @@ export async function splitRequest(
     ...(error ? { error } : {}),
   });
   let cancelled = did('cancel-accepted');
-  const cancelledNow = () => cancelled;
   try {
     const record = await vendorRecord(r, o.clients);
     if (!record.ids)
@@ -97,8 +82,7 @@ export async function splitRequest(
       return notSplit(
         `not split: the vendor's record holds ${others.length} other subject(s) where the registry holds ${expected}; check the request by hand`,
       );
-    const rules = STATUS_RULES[r.vendor];
-    if (!cancelled && !rules.cancellable.includes(record.status))
+    if (!cancelled && cancelWindowState(STATUS_RULES[r.vendor], record.status) !== 'cancellable')
       return notSplit(`not split: the request is ${record.status}, no longer cancellable`);
     if (!did('planned')) step('planned', { others: others.length });
     const create = async () => {
@@ -163,9 +147,9 @@ export async function splitRequest(
   } catch (err) {
     const f = describeFailure(err, o.redactor);
     const state =
-      cancelledNow() && !newId
+      cancelled && !newId
         ? 'the request is cancelled but its other subjects are NOT scheduled for deletion yet'
-        : newId && !cancelledNow()
+        : newId && !cancelled
           ? `the others are re-submitted as ${newId} but the request itself is not cancelled yet`
           : 'nothing was changed';
     return notSplit(`split stopped: ${state} (${f.error}: ${f.detail}); run the same command with --resume`, f.error);

@@ -3,11 +3,10 @@
  * is cancelled; one that also holds others is not (cancelling it would stop their deletions too): it is listed with
  * how many other subjects it would take down, and the run exits 1.
  */
-import { readFileSync } from 'node:fs';
 import type { RegisteredRequest, RequestStore } from '../../registry/index.js';
-import type { InputItem } from '../input.js';
+import { type InputItem, readListFile } from '../input.js';
 import type { PreparedItems } from '../items.js';
-import { fileProblem, UsageError } from '../usage.js';
+import { UsageError } from '../usage.js';
 
 export interface SubjectPlan {
   prepared: PreparedItems;
@@ -19,19 +18,7 @@ export interface SubjectPlan {
 /** The subject ids of --subject (repeatable) and --subjects-file (one a line; blank lines and # comments skipped). */
 export function subjectsOf(o: Record<string, unknown>): string[] {
   const given = (o.subject as string[] | undefined) ?? [];
-  let fromFile: string[] = [];
-  if (o.subjectsFile) {
-    let text: string;
-    try {
-      text = readFileSync(o.subjectsFile as string, 'utf8');
-    } catch (err) {
-      throw fileProblem('the subjects file', o.subjectsFile as string, err);
-    }
-    fromFile = text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
-  }
+  const fromFile = o.subjectsFile ? readListFile(o.subjectsFile as string, 'the subjects file') : [];
   const all = [...new Set([...given, ...fromFile].map((s) => s.trim()).filter(Boolean))];
   if (all.length === 0) throw new UsageError('--subject / --subjects-file named no subject');
   return all;

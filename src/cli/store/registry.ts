@@ -32,3 +32,14 @@ export function cliRegistry(o: Record<string, unknown>): { store: RequestStore; 
 /** Who is acting: --actor, else the OS user. */
 export const actorOf = (o: Record<string, unknown>) =>
   (o.actor as string | undefined) ?? (process.env.USER || process.env.LOGNAME || 'unknown');
+
+/**
+ * What a cancel outcome (or a status read's cancel-window state, which uses the same words) means for a registered
+ * request: no longer open once cancelled, or once past its window or unknown to the vendor.
+ */
+export const REGISTRY_STATE: Partial<Record<string, 'cancelled' | 'final'>> = {
+  cancelled: 'cancelled',
+  already_cancelled: 'cancelled',
+  too_late: 'final',
+  not_found: 'final',
+};
