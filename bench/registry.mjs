@@ -1,16 +1,33 @@
-// The request registry at 100,000 requests (3 subjects each): lookup by subject and listing by deadline, each timed
-// beside the same operation at 1,000 requests, in this one run. Goal (issue 13): both well under a second at
-// 100,000, read here as at most 500 ms.
+// The request registry at 100,000 requests (3 subjects each) beside the same at 1,000, in this one run: lookup by
+// subject, the open list by deadline as the store streams it, and `privacy-deletions deadlines` as a user runs it (a
+// process, its whole list written to a pipe). Goal (issue 13): lookup and listing "well under a second" at 100,000,
+// read here as at most 500 ms in the store; the command's time includes Node's start, shown by the 1,000 run.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRegistry } from '../dist/src/registry/index.js';
 
+const BIN = new URL('../dist/src/cli/bin.js', import.meta.url).pathname;
+const SALT = 'bench-salt';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const time = (fn, rounds) => {
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    fn(r);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+};
+
 function measure(n) {
   const dir = mkdtempSync(join(tmpdir(), 'pd-bench-registry-'));
   try {
-    const store = openRegistry(join(dir, 'registry.db'), { salt: 'bench-salt' });
-    const at = Date.parse('2026-11-01T00:00:00Z');
+    const path = join(dir, 'registry.db');
+    const store = openRegistry(path, { salt: SALT });
+    // windows closing over the next days (LivePerson) and undated Mixpanel tasks, half each
+    const at = Date.now() - 3 * 86_400_000;
     const entries = Array.from({ length: n }, (_, i) => [
       {
         vendor: i % 2 ? 'liveperson' : 'mixpanel',
@@ -20,24 +37,31 @@ function measure(n) {
         idType: i % 2 ? 'consumer' : 'distinct_id',
         subjects: [`person-${i}`, `person-${i + 1}`, `household-${i % 500}`],
       },
-      { actor: 'bench' },
+      { actor: 'bench', ...(i % 3 ? {} : { ticket: `T-${i}` }) },
     ]);
     const loadStart = performance.now();
     for (let k = 0; k < entries.length; k += 10_000) store.registerMany(entries.slice(k, k + 10_000));
     const loadMs = performance.now() - loadStart;
-    const time = (fn, rounds = 20) => {
-      const times = [];
-      for (let r = 0; r < rounds; r++) {
-        const t = performance.now();
-        fn(r);
-        times.push(performance.now() - t);
-      }
-      return times.sort((a, b) => a - b)[Math.floor(rounds / 2)];
-    };
-    const lookup = time((r) => store.holding([`person-${(r * 7919) % n}`]));
-    const listing = time(() => store.open(), 5);
+    const lookup = time((r) => store.holding([`person-${(r * 7919) % n}`]), 20);
+    let listed = 0;
+    const listing = time(() => {
+      listed = 0;
+      for (const _ of store.deadlines()) listed++;
+    }, 5);
+    if (listed !== n) throw new Error(`the deadline list held ${listed} of ${n}`);
     store.close();
-    return { n, loadMs, lookup, listing };
+    let lines = 0;
+    const command = time(() => {
+      const run = spawnSync(process.execPath, [BIN, 'deadlines', '--registry', path], {
+        env: { ...process.env, PRIVACY_DELETIONS_HASH_SALT: SALT },
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+      });
+      if (run.status !== 0) throw new Error(`deadlines exited ${run.status}: ${run.stderr}`);
+      lines = run.stdout.split('\n').length - 1;
+    }, 5);
+    if (lines !== n) throw new Error(`deadlines printed ${lines} lines for ${n} requests`);
+    return { n, loadMs, lookup, listing, command };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -48,13 +72,14 @@ export function registryScale() {
 }
 
 export function printRegistry({ small, large }) {
+  const verdict = (ms) => (ms <= 500 ? 'met' : 'NOT met');
   console.log('\nRequest registry (SQLite), 3 subjects per request, median times');
   for (const m of [small, large])
     console.log(
-      `  ${m.n.toLocaleString('en')} requests: lookup by subject ${m.lookup.toFixed(2)} ms, open list by deadline ${m.listing.toFixed(1)} ms (load ${(m.loadMs / 1000).toFixed(1)} s)`,
+      `  ${m.n.toLocaleString('en')} requests: lookup by subject ${m.lookup.toFixed(2)} ms, open list by deadline streamed ${m.listing.toFixed(1)} ms, \`deadlines\` as a process ${m.command.toFixed(0)} ms (load ${(m.loadMs / 1000).toFixed(1)} s)`,
     );
   console.log(
-    `  at 100,000 ÷ at 1,000: lookup ${(large.lookup / small.lookup).toFixed(2)}×, listing ${(large.listing / small.listing).toFixed(0)}× (goal "well under a second", read as ≤ 500 ms, at 100,000: lookup ${large.lookup <= 500 ? 'met' : 'NOT met'}, listing ${large.listing <= 500 ? 'met' : 'NOT met'})`,
+    `  at 100,000 ÷ at 1,000: lookup ${(large.lookup / small.lookup).toFixed(2)}×, listing ${(large.listing / small.listing).toFixed(0)}×, command ${(large.command / small.command).toFixed(2)}× (goal "well under a second", read as ≤ 500 ms, at 100,000: lookup ${verdict(large.lookup)}, listing ${verdict(large.listing)}; the command, Node's start included, ${large.command < 1000 ? 'under' : 'NOT under'} a second)`,
   );
 }
 

@@ -13,6 +13,7 @@
  */
 export type { RequestCreated, RequestRegistry } from '../core/registry.js';
 export {
+  type DeadlineEntry,
   type OpenRegistryOptions,
   openRegistry,
   type RegisteredRequest,

@@ -63,6 +63,12 @@ export interface RequestStore extends RequestRegistry {
   holding(subjects: string[]): SubjectMatch[];
   /** Open requests, the soonest-closing window first (Mixpanel's, which have none, after). */
   open(): RegisteredRequest[];
+  /**
+   * The same list as {@link RequestStore.open}, streamed row by row with only what a deadline list shows, read from
+   * one covering index: flat memory and well under a second at 100,000 requests. Read it to the end (or `return()`)
+   * before writing to this store: SQLite keeps the connection busy while it is open.
+   */
+  deadlines(): IterableIterator<DeadlineEntry>;
   /** One request, if registered. */
   get(vendor: string, account: string, requestId: string): RegisteredRequest | undefined;
   /** Updates what is known of a request: its state, and the vendor status read. */
@@ -77,6 +83,21 @@ export interface RequestStore extends RequestRegistry {
   /** Closes the database. */
   close(): void;
 }
+
+/** An open request as a deadline list shows it (see {@link RequestStore.deadlines}). */
+export type DeadlineEntry = Pick<
+  RegisteredRequest,
+  | 'vendor'
+  | 'account'
+  | 'requestId'
+  | 'requestedAt'
+  | 'subjectCount'
+  | 'ticket'
+  | 'actor'
+  | 'windowClosesAt'
+  | 'vendorStatus'
+  | 'statusReadAt'
+>;
 
 /** A registered request holding some of the subjects asked about. */
 export interface SubjectMatch {
@@ -111,9 +132,12 @@ CREATE TABLE IF NOT EXISTS subjects (
   request INTEGER NOT NULL REFERENCES requests (id),
   PRIMARY KEY (subject, request)
 ) WITHOUT ROWID;
--- requests without a window (Mixpanel) sort after every dated one: the same expression in the index and the queries
-CREATE INDEX IF NOT EXISTS requests_by_deadline
-  ON requests (state, COALESCE(window_closes_at, '9999-12-31'), requested_at);
+-- requests without a window (Mixpanel) sort after every dated one: the same expression in the index and the queries.
+-- The index also covers every column a deadline list shows, so listing 100,000 reads the index alone, in order.
+DROP INDEX IF EXISTS requests_by_deadline;
+CREATE INDEX IF NOT EXISTS requests_by_deadline_listed
+  ON requests (state, COALESCE(window_closes_at, '9999-12-31'), requested_at,
+    vendor, account, request_id, subject_count, ticket, actor, window_closes_at, vendor_status, status_read_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
@@ -132,6 +156,20 @@ type Row = {
   vendor_status: string | null;
   status_read_at: string | null;
 };
+
+/** A deadline-list row in the column order of its query (read raw). */
+type DeadlineRow = [
+  Row['vendor'],
+  string,
+  string,
+  string,
+  number,
+  string | null,
+  string,
+  string | null,
+  string | null,
+  string | null,
+];
 
 const fromRow = (r: Row): RegisteredRequest => ({
   vendor: r.vendor,
@@ -214,6 +252,12 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
     const id = requestRowId.get(created.vendor, created.account, created.requestId) as number;
     for (const s of created.subjects) insertSubject.run(key(s), id);
   });
+  const listDeadlines = db
+    .prepare(
+      `SELECT vendor, account, request_id, requested_at, subject_count, ticket, actor, window_closes_at, vendor_status,
+       status_read_at FROM requests WHERE state = 'open' ORDER BY COALESCE(window_closes_at, '9999-12-31'), requested_at`,
+    )
+    .raw();
   const actor = options.actor ?? (process.env.USER || process.env.LOGNAME || 'unknown');
 
   return {
@@ -243,6 +287,24 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
           )
           .all() as Row[]
       ).map(fromRow);
+    },
+    *deadlines() {
+      // raw rows (arrays) step about twice as fast as objects at 100,000
+      for (const r of listDeadlines.iterate() as IterableIterator<DeadlineRow>) {
+        const [vendor, account, requestId, requestedAt, subjectCount, ticket, actor, closes, status, readAt] = r;
+        yield {
+          vendor,
+          account,
+          requestId,
+          requestedAt,
+          subjectCount,
+          ...(ticket === null ? {} : { ticket }),
+          actor,
+          ...(closes === null ? {} : { windowClosesAt: closes }),
+          ...(status === null ? {} : { vendorStatus: status }),
+          ...(readAt === null ? {} : { statusReadAt: readAt }),
+        };
+      }
     },
     get(vendor, account, requestId) {
       const row = db

@@ -56,8 +56,28 @@ describe('request registry', () => {
       windowClosesAt: '2026-12-06T10:00:00.000Z',
     });
     expect(r.open().map((q) => q.requestId)).toEqual(['2', '1', 'task-a']);
+    // the streamed deadline list: the same order, what a deadline list shows, nothing it does not have
+    expect([...r.deadlines()]).toEqual([
+      expect.objectContaining({ requestId: '2', windowClosesAt: '2026-12-01T10:00:00.000Z', subjectCount: 1 }),
+      {
+        vendor: 'liveperson',
+        account: 'lp',
+        requestId: '1',
+        requestedAt: '2026-12-01T10:00:00Z',
+        subjectCount: 2,
+        ticket: 'T-1',
+        actor: 'dpo',
+        windowClosesAt: '2026-12-06T10:00:00.000Z',
+      },
+      expect.not.objectContaining({ windowClosesAt: expect.anything() }),
+    ]);
     r.update('liveperson', 'lp', '2', { state: 'cancelled', vendorStatus: 'CANCELED' });
     expect(r.open().map((q) => q.requestId)).toEqual(['1', 'task-a']);
+    r.update('liveperson', 'lp', '1', { vendorStatus: 'PENDING' });
+    expect([...r.deadlines()].map((q) => [q.requestId, q.vendorStatus, typeof q.statusReadAt])).toEqual([
+      ['1', 'PENDING', 'string'],
+      ['task-a', undefined, 'undefined'],
+    ]);
     expect(r.get('liveperson', 'lp', '2')).toMatchObject({ state: 'cancelled', vendorStatus: 'CANCELED' });
     expect(r.holds('liveperson', 'lp', '1', 'joe@example.com')).toBe(true);
     r.close();
