@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.js';
 import { BIN, runProcess } from '../helpers/cli-process.js';
+import { type Seen, scriptedServer } from '../helpers/http-server.js';
 
 const DAY = 86_400_000;
 let sandbox: Sandbox;
@@ -66,6 +67,36 @@ afterAll(async () => {
   await sandbox.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * Runs the CLI with both vendors behind a proxy to the sandbox that loses one exchange: `request` never reaches the
+ * vendor, `answer` reaches it but its answer never comes back. The CLI is SIGKILLed once that happened.
+ */
+async function killedWhenLost(args: string[], lose: (seen: Seen) => 'request' | 'answer' | undefined) {
+  let lost: () => void = () => {};
+  const happened = new Promise<void>((r) => {
+    lost = r;
+  });
+  const proxy = await scriptedServer(async (req, res, seen) => {
+    const losing = lose(seen);
+    if (losing === 'request') return lost();
+    const upstream = await fetch(`${sandbox.url}${seen.url}`, {
+      method: seen.method,
+      headers: { authorization: String(req.headers.authorization), 'content-type': 'application/json' },
+      ...(seen.body ? { body: seen.body } : {}),
+    });
+    const text = await upstream.text();
+    if (losing === 'answer') return lost();
+    res.writeHead(upstream.status, { 'content-type': 'application/json' });
+    res.end(text);
+  });
+  return runProcess(process.execPath, [BIN, ...args], {
+    env: { ...env(), LIVEPERSON_BASE_URL: `${proxy.url}/liveperson`, MIXPANEL_BASE_URL: `${proxy.url}/mixpanel` },
+    onSpawn: (child) => {
+      happened.then(() => child.kill('SIGKILL'));
+    },
+  });
+}
 
 describe('registry', () => {
   it('cancel --subject cancels the requests that hold only that person, and names the ones that would take others down', async () => {
@@ -264,6 +295,91 @@ describe('registry', () => {
     const third = await cli([...args, '--resume']);
     expect(third.code).toBe(0);
     expect(third.stderr).toContain('0 open registered request(s) hold them');
+  }, 60_000);
+
+  it('a split killed while a request or its answer is lost on the way, then --resume: each step done exactly once', async () => {
+    const path = join(dir, 'lost.db');
+    const reg = ['--registry', path];
+    const lpBase = '/api/account/92186583/personal-data-deletion';
+    const lpList = async () =>
+      (await (
+        await fetch(`${sandbox.url}/liveperson${lpBase}`, { headers: { authorization: 'Bearer reg-bearer-3c4d' } })
+      ).json()) as { request_id: number; status: string; delete_json: unknown }[];
+    // live (not cancelled) LivePerson requests holding a subject, read from the sandbox's list
+    const holding = async (subject: string) =>
+      (await lpList()).filter((r) => r.status !== 'CANCELED' && JSON.stringify(r.delete_json).includes(subject));
+    const lpStatus = async (id: string) => (await lpList()).find((r) => String(r.request_id) === id)?.status;
+    const split = (subject: string, journal: string) => [
+      'cancel',
+      '--subject',
+      subject,
+      '--split',
+      '--json',
+      '--journal',
+      journal,
+      ...reg,
+    ];
+    const last = (run: { stdout: string }) => JSON.parse(run.stdout.trim().split('\n').at(-1) as string);
+
+    // 1. LivePerson: the new request made and journaled, the cancel lost before it reached LivePerson
+    const oldA = await create('liveperson', ['lk-a', 'lk-b'], ...reg);
+    const journalA = join(dir, 'lost-a.journal');
+    const killedA = await killedWhenLost(split('lk-a', journalA), (seen) =>
+      seen.url.includes('/cancel') ? 'request' : undefined,
+    );
+    expect(killedA.code).toBe(null);
+    expect(readFileSync(journalA, 'utf8')).toContain('"step":"cancel-sent"');
+    expect(await lpStatus(oldA)).toBe('NOT_STARTED');
+    const resumedA = await cli([...split('lk-a', journalA), '--resume']);
+    expect(resumedA.code, resumedA.stderr).toBe(0);
+    const resultA = last(resumedA);
+    expect(resultA).toMatchObject({ outcome: 'split', requestId: oldA, others: 1 });
+    expect(await lpStatus(oldA)).toBe('CANCELED');
+    expect((await holding('lk-b')).map((r) => String(r.request_id))).toEqual([resultA.newRequestId]);
+
+    // 2. LivePerson: the create made by the vendor but its answer lost: --resume finds it in the list and does not
+    // make a second one (LivePerson takes duplicates, and each counts against the monthly quota)
+    const oldB = await create('liveperson', ['lk-e', 'lk-c', 'lk-d'], ...reg);
+    const journalB = join(dir, 'lost-b.journal');
+    const killedB = await killedWhenLost(split('lk-e', journalB), (seen) =>
+      seen.method === 'POST' && seen.url.split('?')[0] === `/liveperson${lpBase}` ? 'answer' : undefined,
+    );
+    expect(killedB.code).toBe(null);
+    const cutB = readFileSync(journalB, 'utf8');
+    expect(cutB).toContain('"step":"create-sent"');
+    expect(cutB).not.toContain('"step":"created"');
+    expect(await holding('lk-c')).toHaveLength(2); // the old request and the unanswered new one
+    const resumedB = await cli([...split('lk-e', journalB), '--resume']);
+    expect(resumedB.code, resumedB.stderr).toBe(0);
+    const resultB = last(resumedB);
+    expect(resultB).toMatchObject({ outcome: 'split', requestId: oldB, others: 2 });
+    const live = await holding('lk-c');
+    expect(live.map((r) => String(r.request_id))).toEqual([resultB.newRequestId]);
+    expect(JSON.stringify(live[0]?.delete_json)).toContain('lk-d');
+    expect(JSON.stringify(live[0]?.delete_json)).not.toContain('lk-e');
+    // the registry learned the adopted request: lk-c is found in it, and nothing open holds lk-e
+    expect((await cli(['cancel', '--subject', 'lk-c', '--dry-run', ...reg])).stderr).toContain(
+      `liveperson liveperson ${resultB.newRequestId} holds 1 named subject(s) and 1 other(s)`,
+    );
+    expect((await cli(['cancel', '--subject', 'lk-e', '--dry-run', ...reg])).stderr).toContain(
+      '0 open registered request(s) hold them',
+    );
+
+    // 3. Mixpanel: the cancel landed but its answer was lost: --resume reads REVOKED, takes the cancel as done and
+    // re-submits the others (before, the request read as "no longer cancellable" and its others were left)
+    const oldC = await create('mixpanel', ['mk-a', 'mk-b'], ...reg);
+    const journalC = join(dir, 'lost-c.journal');
+    const killedC = await killedWhenLost(split('mk-a', journalC), (seen) =>
+      seen.method === 'DELETE' ? 'answer' : undefined,
+    );
+    expect(killedC.code).toBe(null);
+    expect(readFileSync(journalC, 'utf8')).not.toContain('"step":"cancel-accepted"');
+    expect(await mpStatus(oldC)).toBe('REVOKED');
+    const resumedC = await cli([...split('mk-a', journalC), '--resume']);
+    expect(resumedC.code, resumedC.stderr).toBe(0);
+    const resultC = last(resumedC);
+    expect(resultC).toMatchObject({ outcome: 'split', requestId: oldC, others: 1 });
+    expect(await mpRecord(resultC.newRequestId)).toMatchObject({ status: 'PENDING', distinct_ids: ['mk-b'] });
   }, 60_000);
 
   it('deadlines: LivePerson windows first, Mixpanel "may start at any time"; --within, --ics, --refresh', async () => {

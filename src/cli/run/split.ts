@@ -49,6 +49,32 @@ async function vendorRecord(r: RegisteredRequest, clients: ClientPool) {
   return { status: livePersonStatus(request), ids: subjects?.type === r.idType ? subjects.ids : undefined };
 }
 
+/**
+ * The LivePerson request a create sent before a crash made, if the list shows one: made since the create was sent,
+ * not cancelled, not registered (the registry learns a split's request only once its create was answered), holding
+ * exactly the other subjects with the same type.
+ */
+async function landedLivePersonCreate(
+  r: RegisteredRequest,
+  others: string[],
+  sentAt: string,
+  o: SplitOptions,
+): Promise<{ id: string; requestedAt: string | undefined } | undefined> {
+  const wanted = [...others].sort().join('\n');
+  // from the day before: the vendor's clock and day may trail ours
+  const fromDate = new Date(Date.parse(sentAt) - 86_400_000).toISOString().slice(0, 10);
+  const list = await o.clients.liveperson(r.account).listDeletionRequests({ fromDate });
+  for (const request of list) {
+    const id = String(request.request_id);
+    if (id === r.requestId || livePersonStatus(request) === 'CANCELED' || o.store.get(r.vendor, r.account, id))
+      continue;
+    const subjects = livePersonSubjects(request);
+    if (subjects?.type !== r.idType || [...subjects.ids].sort().join('\n') !== wanted) continue;
+    return { id, requestedAt: typeof request.request_time === 'string' ? request.request_time : undefined };
+  }
+  return undefined;
+}
+
 export async function splitRequest(
   c: { request: RegisteredRequest; named: number },
   named: Set<string>,
@@ -82,35 +108,22 @@ export async function splitRequest(
       return notSplit(
         `not split: the vendor's record holds ${others.length} other subject(s) where the registry holds ${expected}; check the request by hand`,
       );
-    if (!cancelled && cancelWindowState(STATUS_RULES[r.vendor], record.status) !== 'cancellable')
+    const windowState = cancelWindowState(STATUS_RULES[r.vendor], record.status);
+    // A cancel sent before a crash may have landed: the status says so.
+    if (!cancelled && did('cancel-sent') && windowState === 'already_cancelled') {
+      step('cancel-accepted');
+      cancelled = true;
+    }
+    if (!cancelled && windowState !== 'cancellable')
       return notSplit(`not split: the request is ${record.status}, no longer cancellable`);
     if (!did('planned')) step('planned', { others: others.length });
-    const create = async () => {
-      step('create-sent');
-      try {
-        newId =
-          r.vendor === 'mixpanel'
-            ? (await o.clients.mixpanel(r.account).createDeletion({ distinctIds: others })).taskId
-            : String(
-                (
-                  await o.clients
-                    .liveperson(r.account)
-                    .createDeletionRequest({ [r.idType]: others } as { consumer: string[] })
-                ).request_id,
-              );
-      } catch (err) {
-        // A create sent before a crash may have landed: Mixpanel then names the task that holds the ids.
-        if (!(r.vendor === 'mixpanel' && did('create-sent') && err instanceof ConflictError)) throw err;
-        if (err.conflictingTaskIds.length !== 1 || err.conflictingDistinctIds.length !== others.length) throw err;
-        newId = err.conflictingTaskIds[0] as string;
-      }
-      step('created', { newId });
+    const register = (id: string, requestedAt: string | undefined) =>
       o.store.register(
         {
           vendor: r.vendor,
           account: r.account,
-          requestId: newId,
-          requestedAt: new Date().toISOString(),
+          requestId: id,
+          requestedAt: requestedAt ?? new Date().toISOString(),
           idType: r.idType,
           subjects: others,
         },
@@ -119,6 +132,35 @@ export async function splitRequest(
           reason: `split from ${r.vendor} ${r.requestId}${o.details.reason ? `: ${o.details.reason}` : ''}`,
         },
       );
+    const create = async () => {
+      // A create sent before a crash may have landed: LivePerson's list then shows it (it takes duplicates, so
+      // sending again would make a second request and count twice against the quota).
+      const sentBefore = earlier.find((d) => d.step === 'create-sent');
+      const landed =
+        r.vendor === 'liveperson' && sentBefore ? await landedLivePersonCreate(r, others, sentBefore.at, o) : undefined;
+      let requestedAt = landed?.requestedAt;
+      if (landed) newId = landed.id;
+      else {
+        step('create-sent');
+        try {
+          if (r.vendor === 'mixpanel')
+            newId = (await o.clients.mixpanel(r.account).createDeletion({ distinctIds: others })).taskId;
+          else {
+            const made = await o.clients
+              .liveperson(r.account)
+              .createDeletionRequest({ [r.idType]: others } as { consumer: string[] });
+            newId = String(made.request_id);
+            if (typeof made.request_time === 'string') requestedAt = made.request_time;
+          }
+        } catch (err) {
+          // Mixpanel refuses ids already in a running task and names it: the create sent before a crash landed.
+          if (!(r.vendor === 'mixpanel' && sentBefore && err instanceof ConflictError)) throw err;
+          if (err.conflictingTaskIds.length !== 1 || err.conflictingDistinctIds.length !== others.length) throw err;
+          newId = err.conflictingTaskIds[0] as string;
+        }
+      }
+      step('created', { newId });
+      register(newId, requestedAt);
     };
     const cancel = async () => {
       step('cancel-sent');
@@ -135,6 +177,8 @@ export async function splitRequest(
       if (!newId) await create();
       if (!cancelled) await cancel();
     }
+    // a run killed between `created` and the registry write: record it now (registering is idempotent)
+    if (!o.store.get(r.vendor, r.account, newId as string)) register(newId as string, undefined);
     step('done', { newId: newId as string });
     o.store.update(r.vendor, r.account, r.requestId, { state: 'superseded' });
     return {
