@@ -297,6 +297,35 @@ describe('registry', () => {
     expect(third.stderr).toContain('0 open registered request(s) hold them');
   }, 60_000);
 
+  it('LivePerson split with the monthly quota used up: said before sending, and the request is left standing', async () => {
+    const reg = ['--registry', join(dir, 'quota.db')];
+    // a fresh state directory: the local quota ledger counts only this test's creates, against a quota of 1
+    const quota = { XDG_STATE_HOME: join(dir, 'quota-state'), LIVEPERSON_MONTHLY_QUOTA: '1' };
+    const made = await cli(
+      ['create', '--vendor', 'liveperson', '--type', 'consumer', '--ids', 'q-a,q-b', '--yes', ...reg],
+      quota,
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const old = JSON.parse(made.stdout).requestId as string;
+    const journal = join(dir, 'quota.journal');
+    const run = await cli(['cancel', '--subject', 'q-a', '--split', '--json', '--journal', journal, ...reg], quota);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'liveperson liveperson: 1 split(s) need 1 new request(s); 0 of the monthly quota of 1 left (local count): only the first 0 can be split',
+    );
+    const result = JSON.parse(run.stdout.trim().split('\n').at(-1) as string);
+    expect(result).toMatchObject({ outcome: 'not_split', requestId: old, error: 'MonthlyQuotaError' });
+    expect(result.detail).toContain('nothing was changed');
+    // the create was refused before sending, so the cancel never went out: q-b is still scheduled
+    expect(readFileSync(journal, 'utf8')).not.toContain('"step":"cancel-sent"');
+    const list = (await (
+      await fetch(`${sandbox.url}/liveperson/api/account/92186583/personal-data-deletion`, {
+        headers: { authorization: 'Bearer reg-bearer-3c4d' },
+      })
+    ).json()) as { request_id: number; status: string }[];
+    expect(list.find((r) => String(r.request_id) === old)?.status).toBe('NOT_STARTED');
+  }, 60_000);
+
   it('a split killed while a request or its answer is lost on the way, then --resume: each step done exactly once', async () => {
     const path = join(dir, 'lost.db');
     const reg = ['--registry', path];

@@ -131,6 +131,21 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   // Build every needed client now, so bad settings or missing credentials are a usage error before anything is sent.
   for (const account of accountsUsed) clients.prepare(account);
   if (o.split) for (const { request } of plan?.collateral ?? []) clients.prepare(request.account);
+  // LivePerson counts every create against its monthly quota: say before anything is sent whether the splits fit
+  // (a split whose create is refused leaves its request standing, reported NOT SPLIT).
+  if (o.split && plan) {
+    const creates = new Map<string, number>();
+    for (const { request: r } of plan.collateral)
+      if (r.vendor === 'liveperson') creates.set(r.account, (creates.get(r.account) ?? 0) + 1);
+    for (const [account, needed] of creates) {
+      const usage = clients.liveperson(account).quotaUsage();
+      if (!usage) continue;
+      process.stderr.write(
+        `liveperson ${account}: ${needed} split(s) need ${needed} new request(s); ${usage.remaining} of the monthly quota of ${usage.limit} left (local count)` +
+          `${usage.remaining < needed ? `: only the first ${usage.remaining} can be split, the others are left standing` : ''}\n`,
+      );
+    }
+  }
   if (o.dryRun) {
     print('dry run: these requests would be sent (nothing is sent):');
     for await (const item of source()) {
