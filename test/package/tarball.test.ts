@@ -1,7 +1,8 @@
 /**
  * The package as a new user gets it: `npm pack`, installed from the tarball into an empty project, type-checked
  * there under every common module setting with `skipLibCheck: false` and no DOM lib, then publint --strict and
- * Are the Types Wrong (profile esm-only) on the same tarball, and the installed CLI run once.
+ * Are the Types Wrong (profile esm-only) on the same tarball, the installed CLI run, and the registry's native
+ * SQLite loaded from the installed package.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,11 @@ import {
 } from 'privacy-deletions';
 import { createLivePersonClient as livePersonOnly } from 'privacy-deletions/liveperson';
 import { createMixpanelClient as mixpanelOnly, TimeoutError } from 'privacy-deletions/mixpanel';
+import { type DeadlineEntry, openRegistry } from 'privacy-deletions/registry';
+
+export const recorded = (path: string) =>
+  createMixpanelClient({ projectToken: 'p', oauthToken: 'o', registry: openRegistry(path, { salt: 's' }), registryAccount: 'mp-eu' });
+export const soonest = (path: string): DeadlineEntry | undefined => [...openRegistry(path, { salt: 's' }).deadlines()][0];
 
 export const smaller = [mixpanelOnly({ projectToken: 'p', oauthToken: 'o' }), livePersonOnly({ siteId: '1', auth: { bearer: 'b' } })];
 export const sameClass: boolean = new TimeoutError('t', { vendor: 'mixpanel', operation: 'x' }) instanceof PrivacyApiError;
@@ -131,6 +137,31 @@ describe('the packed package in an empty project', () => {
   it('the installed CLI runs', async () => {
     const { stdout } = await run(join(consumer, 'node_modules', '.bin', 'privacy-deletions'), ['--version']);
     expect(stdout.trim()).toBe('0.1.0');
+  });
+
+  it('the registry from the installed package: SQLite loads, keeps digests, and the installed CLI lists its deadlines', async () => {
+    const script = join(consumer, 'register.mjs');
+    writeFileSync(
+      script,
+      `import { openRegistry } from 'privacy-deletions/registry';
+const registry = openRegistry(process.argv[2], { salt: 'tarball-salt' });
+const requestedAt = new Date(Date.now() - 4.5 * 86400000).toISOString(); // its 5-day window closes in 12 h
+await registry.record({ vendor: 'liveperson', account: 'lp', requestId: '7', requestedAt, idType: 'consumer', subjects: ['jane@example.com'] });
+registry.close();
+`,
+    );
+    const db = join(work, 'registry.db');
+    await run(process.execPath, [script, db], { cwd: consumer });
+    const cli = join(consumer, 'node_modules', '.bin', 'privacy-deletions');
+    const env = { ...process.env, PRIVACY_DELETIONS_HASH_SALT: 'tarball-salt' };
+    const soon = await run(cli, ['deadlines', '--registry', db, '--within', '24h', '--json'], { cwd: work, env }).catch(
+      (e: RunError) => e,
+    );
+    expect((soon as RunError).code).toBe(1);
+    expect(JSON.parse(soon.stdout)).toMatchObject({ vendor: 'liveperson', requestId: '7', windowClosed: false });
+    const later = await run(cli, ['deadlines', '--registry', db, '--within', '6h'], { cwd: work, env });
+    expect(later.stdout).toMatch(/^liveperson lp\s+7\s+window closes \S+ \(in 1[12] h\)/);
+    expect(readFileSync(db).toString('latin1')).not.toContain('jane@example.com');
   });
 
   it('ships the config schema (for editors and the CLI) and the specs doctor --probe checks against', async () => {
