@@ -197,12 +197,32 @@ export interface OpenRegistryOptions {
   actor?: string;
 }
 
+/**
+ * better-sqlite3 is a native module built at install: missing (an install that skipped or held back its build
+ * script) or built for another Node, it fails with a list of paths or an ABI number. Say what to do instead.
+ */
+function nativeModuleProblem(err: unknown): Error | undefined {
+  const message = (err as Error)?.message ?? '';
+  if (!/bindings file|NODE_MODULE_VERSION|did not self-register|ELF/.test(message)) return undefined;
+  return new Error(
+    `better-sqlite3's native module is ${/NODE_MODULE_VERSION/.test(message) ? 'built for another Node' : 'not built'} ` +
+      `(this is Node ${process.version}): run \`npm rebuild better-sqlite3\` in the project that installed privacy-deletions ` +
+      `(an npm that holds back install scripts needs \`npm install-scripts approve better-sqlite3\` first)`,
+    { cause: err },
+  );
+}
+
 /** Opens (creating if needed) the registry at `path`. */
 export function openRegistry(path: string, options: OpenRegistryOptions): RequestStore {
   if (!options.salt) throw new Error('the registry needs a salt for its subject digests');
   const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const db = new Database(path);
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path); // loads the native module on first use
+  } catch (err) {
+    throw nativeModuleProblem(err) ?? err;
+  }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL'); // a create the vendor accepted must survive a power cut once recorded
   db.pragma('busy_timeout = 10000'); // another process writing: wait, do not fail

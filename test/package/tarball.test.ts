@@ -5,7 +5,7 @@
  * SQLite loaded from the installed package.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -162,6 +162,26 @@ registry.close();
     const later = await run(cli, ['deadlines', '--registry', db, '--within', '6h'], { cwd: work, env });
     expect(later.stdout).toMatch(/^liveperson lp\s+7\s+window closes \S+ \(in 1[12] h\)/);
     expect(readFileSync(db).toString('latin1')).not.toContain('jane@example.com');
+    // an install whose native build was skipped or held back: a usage error that says what to run, nothing sent
+    const build = join(consumer, 'node_modules', 'better-sqlite3', 'build');
+    renameSync(build, `${build}.away`);
+    try {
+      const unbuilt = await run(cli, ['create', '--vendor', 'mixpanel', '--ids', 'x', '--yes'], {
+        cwd: work,
+        env: {
+          ...env,
+          MIXPANEL_PROJECT_TOKEN: 'p',
+          MIXPANEL_OAUTH_TOKEN: 'o',
+          MIXPANEL_BASE_URL: 'http://127.0.0.1:9',
+        },
+      }).catch((e: RunError) => e);
+      expect((unbuilt as RunError).code).toBe(2);
+      expect(unbuilt.stderr).toContain("better-sqlite3's native module is not built");
+      expect(unbuilt.stderr).toContain('npm rebuild better-sqlite3');
+      expect(unbuilt.stderr).not.toContain('Tried:');
+    } finally {
+      renameSync(`${build}.away`, build);
+    }
   });
 
   it('ships the config schema (for editors and the CLI) and the specs doctor --probe checks against', async () => {
