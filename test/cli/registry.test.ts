@@ -211,6 +211,7 @@ describe('registry', () => {
     const dry = await cli(['cancel', '--subject', 'sp-a', '--split', '--dry-run', ...reg]);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toContain(`would split: mixpanel mixpanel ${mpOld} holds 1 named subject(s) and 2 other(s)`);
+    expect(dry.stdout).toContain('(none: only the splits listed above)');
     expect((await cli(['cancel', '--subject', 'sp-a', '--split', ...reg])).stderr).toContain('--split needs --journal');
 
     const run = await cli(['cancel', '--subject', 'sp-a', '--split', '--json', '--journal', journal, ...reg]);

@@ -148,13 +148,16 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   }
   if (o.dryRun) {
     print('dry run: these requests would be sent (nothing is sent):');
+    let cancels = 0;
     for await (const item of source()) {
+      cancels++;
       try {
         await clients.cancel(item.vendor, item.account, item.requestId);
       } catch (err) {
         if (!(err instanceof ConnectionError)) throw err; // the dry-run fetch refused to send
       }
     }
+    if (!cancels) print(`(none${o.split && plan?.collateral.length ? ': only the splits listed above' : ''})`);
     return plan?.collateral.length && !o.split ? 1 : 0;
   }
 
