@@ -78,6 +78,11 @@ export interface RequestStore extends RequestRegistry {
     requestId: string,
     change: { state?: RegisteredRequest['state']; vendorStatus?: string },
   ): void;
+  /**
+   * A request's subject ids, when this registry keeps them in plain text (made with `plainSubjects`); undefined for
+   * digests, which cannot be turned back into ids, or for a request it does not know.
+   */
+  subjectsOf(vendor: string, account: string, requestId: string): string[] | undefined;
   /** Whether this subject id (hashed as stored) is among a request's subjects. */
   holds(vendor: string, account: string, requestId: string, subject: string): boolean;
   /** Closes the database. */
@@ -346,6 +351,13 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
         vendorStatus: change.vendorStatus ?? null,
         now: new Date().toISOString(),
       });
+    },
+    subjectsOf(vendor, account, requestId) {
+      if (!options.plainSubjects) return undefined;
+      const id = requestRowId.get(vendor, account, requestId) as number | undefined;
+      if (id === undefined) return undefined;
+      const keys = db.prepare('SELECT subject FROM subjects WHERE request = ?').pluck().all(id) as string[];
+      return keys.map((k) => k.slice('plain:'.length));
     },
     holds(vendor, account, requestId, subject) {
       const id = requestRowId.get(vendor, account, requestId) as number | undefined;

@@ -69,34 +69,48 @@ afterAll(async () => {
 });
 
 /**
- * Runs the CLI with both vendors behind a proxy to the sandbox that loses one exchange: `request` never reaches the
- * vendor, `answer` reaches it but its answer never comes back. The CLI is SIGKILLed once that happened.
+ * A proxy to the sandbox for both vendors; for each exchange `edit` may lose the request (never passed on), lose the
+ * answer (passed on, never returned) or rewrite the answer's body. Returns the base URLs to point the CLI at.
  */
-async function killedWhenLost(args: string[], lose: (seen: Seen) => 'request' | 'answer' | undefined) {
-  let lost: () => void = () => {};
-  const happened = new Promise<void>((r) => {
-    lost = r;
-  });
+async function sandboxProxy(
+  edit: (seen: Seen) => 'lose-request' | 'lose-answer' | ((body: string) => string) | undefined,
+  onLost: () => void = () => {},
+) {
   const proxy = await scriptedServer(async (req, res, seen) => {
-    const losing = lose(seen);
-    if (losing === 'request') return lost();
+    const action = edit(seen);
+    if (action === 'lose-request') return onLost();
     const upstream = await fetch(`${sandbox.url}${seen.url}`, {
       method: seen.method,
       headers: { authorization: String(req.headers.authorization), 'content-type': 'application/json' },
       ...(seen.body ? { body: seen.body } : {}),
     });
     const text = await upstream.text();
-    if (losing === 'answer') return lost();
+    if (action === 'lose-answer') return onLost();
     res.writeHead(upstream.status, { 'content-type': 'application/json' });
-    res.end(text);
+    res.end(typeof action === 'function' ? action(text) : text);
   });
+  return { LIVEPERSON_BASE_URL: `${proxy.url}/liveperson`, MIXPANEL_BASE_URL: `${proxy.url}/mixpanel` };
+}
+
+/** Runs the CLI behind {@link sandboxProxy} losing one exchange (`request` or `answer`), and SIGKILLs it then. */
+async function killedWhenLost(args: string[], lose: (seen: Seen) => 'request' | 'answer' | undefined) {
+  let lost: () => void = () => {};
+  const happened = new Promise<void>((r) => {
+    lost = r;
+  });
+  const urls = await sandboxProxy((seen) => {
+    const losing = lose(seen);
+    return losing && (`lose-${losing}` as const);
+  }, lost);
   return runProcess(process.execPath, [BIN, ...args], {
-    env: { ...env(), LIVEPERSON_BASE_URL: `${proxy.url}/liveperson`, MIXPANEL_BASE_URL: `${proxy.url}/mixpanel` },
+    env: { ...env(), ...urls },
     onSpawn: (child) => {
       happened.then(() => child.kill('SIGKILL'));
     },
   });
 }
+
+const lastLine = (run: { stdout: string }) => JSON.parse(run.stdout.trim().split('\n').at(-1) as string);
 
 describe('registry', () => {
   it('cancel --subject cancels the requests that hold only that person, and names the ones that would take others down', async () => {
@@ -327,6 +341,39 @@ describe('registry', () => {
     expect(list.find((r) => String(r.request_id) === old)?.status).toBe('NOT_STARTED');
   }, 60_000);
 
+  it("--split takes the other ids from a plain-subject registry when the vendor's record lacks them; digests cannot", async () => {
+    // Mixpanel status answers without distinct_ids (the spec does not require them)
+    const urls = await sandboxProxy((seen) =>
+      seen.method === 'GET' && seen.url.startsWith('/mixpanel')
+        ? (body) => {
+            const parsed = JSON.parse(body) as { results?: { distinct_ids?: unknown } };
+            delete parsed.results?.distinct_ids;
+            return JSON.stringify(parsed);
+          }
+        : undefined,
+    );
+    const split = (subject: string, reg: string[], journal: string) =>
+      cli(['cancel', '--subject', subject, '--split', '--json', '--journal', join(dir, journal), ...reg], urls);
+
+    const digests = ['--registry', join(dir, 'unlisted.db')];
+    const old = await create('mixpanel', ['ul-a', 'ul-b'], ...digests);
+    const refused = await split('ul-a', digests, 'unlisted.journal');
+    expect(refused.code).toBe(1);
+    expect(lastLine(refused)).toMatchObject({ outcome: 'not_split', requestId: old });
+    expect(lastLine(refused).detail).toContain('the registry keeps only their digests');
+    expect(await mpStatus(old)).toBe('PENDING'); // nothing was cancelled
+
+    const plain = ['--registry', join(dir, 'plain.db'), '--registry-plain-subjects'];
+    const oldPlain = await create('mixpanel', ['pl-a', 'pl-b', 'pl-c'], ...plain);
+    const run = await split('pl-a', plain, 'plain.journal');
+    expect(run.code, run.stderr).toBe(0);
+    const result = lastLine(run);
+    expect(result).toMatchObject({ outcome: 'split', requestId: oldPlain, others: 2 });
+    expect(result.detail).toContain('their ids from the registry');
+    expect(await mpStatus(oldPlain)).toBe('REVOKED');
+    expect(await mpRecord(result.newRequestId)).toMatchObject({ status: 'PENDING', distinct_ids: ['pl-b', 'pl-c'] });
+  }, 60_000);
+
   it('a split killed while a request or its answer is lost on the way, then --resume: each step done exactly once', async () => {
     const path = join(dir, 'lost.db');
     const reg = ['--registry', path];
@@ -349,7 +396,6 @@ describe('registry', () => {
       journal,
       ...reg,
     ];
-    const last = (run: { stdout: string }) => JSON.parse(run.stdout.trim().split('\n').at(-1) as string);
 
     // 1. LivePerson: the new request made and journaled, the cancel lost before it reached LivePerson
     const oldA = await create('liveperson', ['lk-a', 'lk-b'], ...reg);
@@ -362,7 +408,7 @@ describe('registry', () => {
     expect(await lpStatus(oldA)).toBe('NOT_STARTED');
     const resumedA = await cli([...split('lk-a', journalA), '--resume']);
     expect(resumedA.code, resumedA.stderr).toBe(0);
-    const resultA = last(resumedA);
+    const resultA = lastLine(resumedA);
     expect(resultA).toMatchObject({ outcome: 'split', requestId: oldA, others: 1 });
     expect(await lpStatus(oldA)).toBe('CANCELED');
     expect((await holding('lk-b')).map((r) => String(r.request_id))).toEqual([resultA.newRequestId]);
@@ -381,7 +427,7 @@ describe('registry', () => {
     expect(await holding('lk-c')).toHaveLength(2); // the old request and the unanswered new one
     const resumedB = await cli([...split('lk-e', journalB), '--resume']);
     expect(resumedB.code, resumedB.stderr).toBe(0);
-    const resultB = last(resumedB);
+    const resultB = lastLine(resumedB);
     expect(resultB).toMatchObject({ outcome: 'split', requestId: oldB, others: 2 });
     const live = await holding('lk-c');
     expect(live.map((r) => String(r.request_id))).toEqual([resultB.newRequestId]);
@@ -407,7 +453,7 @@ describe('registry', () => {
     expect(await mpStatus(oldC)).toBe('REVOKED');
     const resumedC = await cli([...split('mk-a', journalC), '--resume']);
     expect(resumedC.code, resumedC.stderr).toBe(0);
-    const resultC = last(resumedC);
+    const resultC = lastLine(resumedC);
     expect(resultC).toMatchObject({ outcome: 'split', requestId: oldC, others: 1 });
     expect(await mpRecord(resultC.newRequestId)).toMatchObject({ status: 'PENDING', distinct_ids: ['mk-b'] });
   }, 60_000);

@@ -95,7 +95,14 @@ describe('request registry', () => {
     const plain = openRegistry(fresh(), { salt: SALT, plainSubjects: true });
     plain.register(lp('9', ['visible@example.com']), { actor: 'x' });
     expect(plain.holding(['visible@example.com'])).toHaveLength(1);
+    // only a plain registry can give the ids back (for --split when the vendor's record does not list them)
+    expect(plain.subjectsOf('liveperson', 'lp', '9')).toEqual(['visible@example.com']);
+    expect(plain.subjectsOf('liveperson', 'lp', 'unknown')).toBeUndefined();
     plain.close();
+    const digests = openRegistry(path, { salt: SALT });
+    digests.register(lp('9', ['hidden@example.com']), { actor: 'x' });
+    expect(digests.subjectsOf('liveperson', 'lp', '9')).toBeUndefined();
+    digests.close();
   });
 
   it('two processes writing at once lose nothing', async () => {

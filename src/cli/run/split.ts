@@ -98,11 +98,14 @@ export async function splitRequest(
   let cancelled = did('cancel-accepted');
   try {
     const record = await vendorRecord(r, o.clients);
-    if (!record.ids)
+    // the vendor's own record first; a registry made with plain subjects can stand in, one of digests cannot
+    const ids = record.ids ?? o.store.subjectsOf(r.vendor, r.account, r.requestId);
+    if (!ids)
       return notSplit(
         "not split: the vendor's record does not list the request's subjects, and the registry keeps only their digests, so the others cannot be re-submitted",
       );
-    const others = record.ids.filter((id) => !named.has(id));
+    const from = record.ids ? '' : " (their ids from the registry: the vendor's record does not list them)";
+    const others = ids.filter((id) => !named.has(id));
     const expected = r.subjectCount - c.named;
     if (others.length !== expected)
       return notSplit(
@@ -186,7 +189,7 @@ export async function splitRequest(
       outcome: 'split',
       newRequestId: newId,
       others: others.length,
-      detail: `cancelled; its ${others.length} other subject(s) re-submitted as ${r.vendor} request ${newId}`,
+      detail: `cancelled; its ${others.length} other subject(s) re-submitted as ${r.vendor} request ${newId}${from}`,
     };
   } catch (err) {
     const f = describeFailure(err, o.redactor);
