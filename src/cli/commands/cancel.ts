@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ConnectionError } from '../../core/errors.js';
 import { PACKAGE_VERSION } from '../../core/version.js';
 import { loadAccounts } from '../accounts/accounts.js';
-import { clientPool } from '../accounts/clients.js';
+import { type ClientPool, clientPool } from '../accounts/clients.js';
 import { cliRedactor, hashSaltFromEnv } from '../accounts/secrets.js';
 import { prepareItems } from '../items.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
@@ -131,21 +131,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   // Build every needed client now, so bad settings or missing credentials are a usage error before anything is sent.
   for (const account of accountsUsed) clients.prepare(account);
   if (o.split) for (const { request } of plan?.collateral ?? []) clients.prepare(request.account);
-  // LivePerson counts every create against its monthly quota: say before anything is sent whether the splits fit
-  // (a split whose create is refused leaves its request standing, reported NOT SPLIT).
-  if (o.split && plan) {
-    const creates = new Map<string, number>();
-    for (const { request: r } of plan.collateral)
-      if (r.vendor === 'liveperson') creates.set(r.account, (creates.get(r.account) ?? 0) + 1);
-    for (const [account, needed] of creates) {
-      const usage = clients.liveperson(account).quotaUsage();
-      if (!usage) continue;
-      process.stderr.write(
-        `liveperson ${account}: ${needed} split(s) need ${needed} new request(s); ${usage.remaining} of the monthly quota of ${usage.limit} left (local count)` +
-          `${usage.remaining < needed ? `: only the first ${usage.remaining} can be split, the others are left standing` : ''}\n`,
-      );
-    }
-  }
+  if (o.split && plan) describeSplitQuota(plan, clients);
   if (o.dryRun) {
     print('dry run: these requests would be sent (nothing is sent):');
     let cancels = 0;
@@ -287,6 +273,24 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     process.stderr.write(`split ${splits.filter((x) => x.outcome === 'split').length} of ${splits.length}\n`);
   if (o.split ? splits.some((x) => x.outcome !== 'split') : plan?.collateral.length) return 1;
   return [...counts.keys()].every((k) => SUCCESS_OUTCOMES.includes(k)) ? 0 : 1;
+}
+
+/**
+ * LivePerson counts every create against its monthly quota: say before anything is sent whether each account's
+ * splits fit (a split whose create is refused leaves its request standing, reported NOT SPLIT).
+ */
+function describeSplitQuota(plan: SubjectPlan, clients: ClientPool): void {
+  const creates = new Map<string, number>();
+  for (const { request: r } of plan.collateral)
+    if (r.vendor === 'liveperson') creates.set(r.account, (creates.get(r.account) ?? 0) + 1);
+  for (const [account, needed] of creates) {
+    const usage = clients.liveperson(account).quotaUsage();
+    if (!usage) continue;
+    process.stderr.write(
+      `liveperson ${account}: ${needed} split(s) need ${needed} new request(s); ${usage.remaining} of the monthly quota of ${usage.limit} left (local count)` +
+        `${usage.remaining < needed ? `: only the first ${usage.remaining} can be split, the others are left standing` : ''}\n`,
+    );
+  }
 }
 
 /** The plan of a --subject run: what is cancelled, and what is not because it would take others down with it. */

@@ -86,6 +86,8 @@ export async function splitRequest(
   const earlier = o.resume?.splits.get(requestKey(r.vendor, r.account, key)) ?? [];
   const did = (s: SplitStep) => earlier.some((d) => d.step === s);
   let newId = earlier.find((d) => d.step === 'created')?.newId;
+  // made by an earlier run, which may have died before recording it in the registry
+  const madeEarlier = newId;
   if (did('done')) return { ...base, outcome: 'split', newRequestId: newId, detail: 'split in an earlier run' };
   const step = (s: SplitStep, extra: { newId?: string; others?: number } = {}) =>
     o.journal?.writeSplit({ vendor: r.vendor, account: r.account, id: key, step: s, ...extra });
@@ -180,8 +182,7 @@ export async function splitRequest(
       if (!newId) await create();
       if (!cancelled) await cancel();
     }
-    // a run killed between `created` and the registry write: record it now (registering is idempotent)
-    if (!o.store.get(r.vendor, r.account, newId as string)) register(newId as string, undefined);
+    if (madeEarlier) register(madeEarlier, undefined); // idempotent: kept once
     step('done', { newId: newId as string });
     o.store.update(r.vendor, r.account, r.requestId, { state: 'superseded' });
     return {
