@@ -26,20 +26,23 @@ const env = () => ({
   PRIVACY_DELETIONS_HASH_SALT: 'reg-salt-5e6f',
 });
 const cli = (args: string[], extra: Record<string, string> = {}) =>
-  runProcess(process.execPath, [BIN, ...args, ...(args[0] === 'registry' ? [] : [])], { env: { ...env(), ...extra } });
-const create = async (vendor: string, ids: string[], ...more: string[]) => {
-  const run = await cli([
-    'create',
-    '--vendor',
-    vendor,
-    ...(vendor === 'liveperson' ? ['--type', 'consumer'] : []),
-    '--ids',
-    ids.join(','),
-    '--yes',
-    '--registry',
-    registry,
-    ...more,
-  ]);
+  runProcess(process.execPath, [BIN, ...args], { env: { ...env(), ...extra } });
+/** `create` through the CLI, recorded in `registry` unless `more` names another registry; the new request's id. */
+const create = async (vendor: string, ids: string[], more: string[] = [], extra: Record<string, string> = {}) => {
+  const run = await cli(
+    [
+      'create',
+      '--vendor',
+      vendor,
+      ...(vendor === 'liveperson' ? ['--type', 'consumer'] : []),
+      '--ids',
+      ids.join(','),
+      '--yes',
+      ...(more.includes('--registry') ? [] : ['--registry', registry]),
+      ...more,
+    ],
+    extra,
+  );
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout).requestId as string;
 };
@@ -51,14 +54,14 @@ const mpRecord = async (id: string) =>
       })
     ).json()) as { results: Record<string, unknown> }
   ).results;
-const mpStatus = async (id: string) =>
-  (
-    (await (
-      await fetch(`${sandbox.url}/mixpanel/data-deletions/v3.0/${id}?token=reg-project`, {
-        headers: { authorization: 'Bearer reg-oauth-1a2b' },
-      })
-    ).json()) as { results: { status: string } }
-  ).results.status;
+const mpStatus = async (id: string) => (await mpRecord(id)).status as string;
+const LP_REQUESTS = '/api/account/92186583/personal-data-deletion';
+/** The sandbox's LivePerson requests, read from its list. */
+const lpList = async () =>
+  (await (
+    await fetch(`${sandbox.url}/liveperson${LP_REQUESTS}`, { headers: { authorization: 'Bearer reg-bearer-3c4d' } })
+  ).json()) as { request_id: number; status: string; delete_json: unknown }[];
+const lpStatus = async (id: string) => (await lpList()).find((r) => String(r.request_id) === id)?.status;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ mixpanelRequestsPerSecond: 100_000, recordRequests: true });
@@ -115,8 +118,8 @@ const lastLine = (run: { stdout: string }) => JSON.parse(run.stdout.trim().split
 describe('registry', () => {
   it('cancel --subject cancels the requests that hold only that person, and names the ones that would take others down', async () => {
     const mpShared = await create('mixpanel', ['jane2@example.com', 'jane@example.com', 'ann@example.com']);
-    const mpAlone = await create('mixpanel', ['mia@example.com'], '--reason', 'erasure', '--ticket', 'DSR-1'); // Mixpanel keeps an id in one running task at most (409): Mia, named too, has her own
-    const lpAlone = await create('liveperson', ['jane@example.com'], '--ticket', 'DSR-1');
+    const mpAlone = await create('mixpanel', ['mia@example.com'], ['--reason', 'erasure', '--ticket', 'DSR-1']); // Mixpanel keeps an id in one running task at most (409): Mia, named too, has her own
+    const lpAlone = await create('liveperson', ['jane@example.com'], ['--ticket', 'DSR-1']);
     const lpShared = await create('liveperson', ['bob@example.com', 'jane@example.com']);
     const other = await create('mixpanel', ['zoe@example.com']);
 
@@ -207,20 +210,8 @@ describe('registry', () => {
   it('--split spares only the named subject: the request is cancelled and the others re-submitted (Mixpanel and LivePerson)', async () => {
     const path = join(dir, 'split.db');
     const reg = ['--registry', path];
-    const mp = await cli(['create', '--vendor', 'mixpanel', '--ids', 'sp-a,sp-b,sp-c', '--yes', ...reg]);
-    const mpOld = JSON.parse(mp.stdout).requestId as string;
-    const lp = await cli([
-      'create',
-      '--vendor',
-      'liveperson',
-      '--type',
-      'consumer',
-      '--ids',
-      'sp-a,lp-b',
-      '--yes',
-      ...reg,
-    ]);
-    const lpOld = JSON.parse(lp.stdout).requestId as string;
+    const mpOld = await create('mixpanel', ['sp-a', 'sp-b', 'sp-c'], reg);
+    const lpOld = await create('liveperson', ['sp-a', 'lp-b'], reg);
     const journal = join(dir, 'split.journal');
     const dry = await cli(['cancel', '--subject', 'sp-a', '--split', '--dry-run', ...reg]);
     expect(dry.code).toBe(0);
@@ -260,8 +251,7 @@ describe('registry', () => {
   it('SIGKILL between the cancel and the re-submission, then --resume: every other subject scheduled exactly once', async () => {
     const path = join(dir, 'kill.db');
     const reg = ['--registry', path];
-    const mp = await cli(['create', '--vendor', 'mixpanel', '--ids', 'k-a,k-b,k-c', '--yes', ...reg]);
-    const old = JSON.parse(mp.stdout).requestId as string;
+    const old = await create('mixpanel', ['k-a', 'k-b', 'k-c'], reg);
     const journal = join(dir, 'kill.journal');
     const args = ['cancel', '--subject', 'k-a', '--split', '--json', '--journal', journal, ...reg];
     const killed = await runProcess(process.execPath, [BIN, ...args], {
@@ -290,7 +280,7 @@ describe('registry', () => {
 
     const resumed = await cli([...args, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const result = JSON.parse(resumed.stdout.trim().split('\n').at(-1) as string);
+    const result = lastLine(resumed);
     expect(result).toMatchObject({ outcome: 'split', requestId: old, others: 2 });
     // Mixpanel names every running task that holds an id: k-b and k-c are each in exactly the new one
     const probe = await fetch(`${sandbox.url}/mixpanel/data-deletions/v3.0?token=reg-project`, {
@@ -316,29 +306,19 @@ describe('registry', () => {
     const reg = ['--registry', join(dir, 'quota.db')];
     // a fresh state directory: the local quota ledger counts only this test's creates, against a quota of 1
     const quota = { XDG_STATE_HOME: join(dir, 'quota-state'), LIVEPERSON_MONTHLY_QUOTA: '1' };
-    const made = await cli(
-      ['create', '--vendor', 'liveperson', '--type', 'consumer', '--ids', 'q-a,q-b', '--yes', ...reg],
-      quota,
-    );
-    expect(made.code, made.stderr).toBe(0);
-    const old = JSON.parse(made.stdout).requestId as string;
+    const old = await create('liveperson', ['q-a', 'q-b'], reg, quota);
     const journal = join(dir, 'quota.journal');
     const run = await cli(['cancel', '--subject', 'q-a', '--split', '--json', '--journal', journal, ...reg], quota);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
       'liveperson liveperson: 1 split(s) need 1 new request(s); 0 of the monthly quota of 1 left (local count): only the first 0 can be split',
     );
-    const result = JSON.parse(run.stdout.trim().split('\n').at(-1) as string);
+    const result = lastLine(run);
     expect(result).toMatchObject({ outcome: 'not_split', requestId: old, error: 'MonthlyQuotaError' });
     expect(result.detail).toContain('nothing was changed');
     // the create was refused before sending, so the cancel never went out: q-b is still scheduled
     expect(readFileSync(journal, 'utf8')).not.toContain('"step":"cancel-sent"');
-    const list = (await (
-      await fetch(`${sandbox.url}/liveperson/api/account/92186583/personal-data-deletion`, {
-        headers: { authorization: 'Bearer reg-bearer-3c4d' },
-      })
-    ).json()) as { request_id: number; status: string }[];
-    expect(list.find((r) => String(r.request_id) === old)?.status).toBe('NOT_STARTED');
+    expect(await lpStatus(old)).toBe('NOT_STARTED');
   }, 60_000);
 
   it("--split takes the other ids from a plain-subject registry when the vendor's record lacks them; digests cannot", async () => {
@@ -356,7 +336,7 @@ describe('registry', () => {
       cli(['cancel', '--subject', subject, '--split', '--json', '--journal', join(dir, journal), ...reg], urls);
 
     const digests = ['--registry', join(dir, 'unlisted.db')];
-    const old = await create('mixpanel', ['ul-a', 'ul-b'], ...digests);
+    const old = await create('mixpanel', ['ul-a', 'ul-b'], digests);
     const refused = await split('ul-a', digests, 'unlisted.journal');
     expect(refused.code).toBe(1);
     expect(lastLine(refused)).toMatchObject({ outcome: 'not_split', requestId: old });
@@ -364,7 +344,7 @@ describe('registry', () => {
     expect(await mpStatus(old)).toBe('PENDING'); // nothing was cancelled
 
     const plain = ['--registry', join(dir, 'plain.db'), '--registry-plain-subjects'];
-    const oldPlain = await create('mixpanel', ['pl-a', 'pl-b', 'pl-c'], ...plain);
+    const oldPlain = await create('mixpanel', ['pl-a', 'pl-b', 'pl-c'], plain);
     const run = await split('pl-a', plain, 'plain.journal');
     expect(run.code, run.stderr).toBe(0);
     const result = lastLine(run);
@@ -377,15 +357,9 @@ describe('registry', () => {
   it('a split killed while a request or its answer is lost on the way, then --resume: each step done exactly once', async () => {
     const path = join(dir, 'lost.db');
     const reg = ['--registry', path];
-    const lpBase = '/api/account/92186583/personal-data-deletion';
-    const lpList = async () =>
-      (await (
-        await fetch(`${sandbox.url}/liveperson${lpBase}`, { headers: { authorization: 'Bearer reg-bearer-3c4d' } })
-      ).json()) as { request_id: number; status: string; delete_json: unknown }[];
     // live (not cancelled) LivePerson requests holding a subject, read from the sandbox's list
     const holding = async (subject: string) =>
       (await lpList()).filter((r) => r.status !== 'CANCELED' && JSON.stringify(r.delete_json).includes(subject));
-    const lpStatus = async (id: string) => (await lpList()).find((r) => String(r.request_id) === id)?.status;
     const split = (subject: string, journal: string) => [
       'cancel',
       '--subject',
@@ -398,7 +372,7 @@ describe('registry', () => {
     ];
 
     // 1. LivePerson: the new request made and journaled, the cancel lost before it reached LivePerson
-    const oldA = await create('liveperson', ['lk-a', 'lk-b'], ...reg);
+    const oldA = await create('liveperson', ['lk-a', 'lk-b'], reg);
     const journalA = join(dir, 'lost-a.journal');
     const killedA = await killedWhenLost(split('lk-a', journalA), (seen) =>
       seen.url.includes('/cancel') ? 'request' : undefined,
@@ -415,10 +389,10 @@ describe('registry', () => {
 
     // 2. LivePerson: the create made by the vendor but its answer lost: --resume finds it in the list and does not
     // make a second one (LivePerson takes duplicates, and each counts against the monthly quota)
-    const oldB = await create('liveperson', ['lk-e', 'lk-c', 'lk-d'], ...reg);
+    const oldB = await create('liveperson', ['lk-e', 'lk-c', 'lk-d'], reg);
     const journalB = join(dir, 'lost-b.journal');
     const killedB = await killedWhenLost(split('lk-e', journalB), (seen) =>
-      seen.method === 'POST' && seen.url.split('?')[0] === `/liveperson${lpBase}` ? 'answer' : undefined,
+      seen.method === 'POST' && seen.url.split('?')[0] === `/liveperson${LP_REQUESTS}` ? 'answer' : undefined,
     );
     expect(killedB.code).toBe(null);
     const cutB = readFileSync(journalB, 'utf8');
@@ -443,7 +417,7 @@ describe('registry', () => {
 
     // 3. Mixpanel: the cancel landed but its answer was lost: --resume reads REVOKED, takes the cancel as done and
     // re-submits the others (before, the request read as "no longer cancellable" and its others were left)
-    const oldC = await create('mixpanel', ['mk-a', 'mk-b'], ...reg);
+    const oldC = await create('mixpanel', ['mk-a', 'mk-b'], reg);
     const journalC = join(dir, 'lost-c.journal');
     const killedC = await killedWhenLost(split('mk-a', journalC), (seen) =>
       seen.method === 'DELETE' ? 'answer' : undefined,
@@ -460,21 +434,8 @@ describe('registry', () => {
 
   it('deadlines: LivePerson windows first, Mixpanel "may start at any time"; --within, --ics, --refresh', async () => {
     const path = join(dir, 'deadlines.db');
-    const lp = await cli([
-      'create',
-      '--vendor',
-      'liveperson',
-      '--type',
-      'consumer',
-      '--ids',
-      'dl-1',
-      '--yes',
-      '--registry',
-      path,
-    ]);
-    expect(lp.code, lp.stderr).toBe(0);
-    const lpId = JSON.parse(lp.stdout).requestId as string;
-    await cli(['create', '--vendor', 'mixpanel', '--ids', 'dl-2', '--yes', '--registry', path]);
+    const lpId = await create('liveperson', ['dl-1'], ['--registry', path]);
+    await create('mixpanel', ['dl-2'], ['--registry', path]);
     const list = await cli(['deadlines', '--registry', path]);
     expect(list.code).toBe(0);
     const lines = list.stdout.trim().split('\n');
@@ -492,8 +453,7 @@ describe('registry', () => {
     // six days later both have run on the sandbox's clock; a Mixpanel request made now has not: --refresh reads
     // every status, records it, and only the new one is still open
     sandbox.advance(6 * DAY);
-    const fresh = await cli(['create', '--vendor', 'mixpanel', '--ids', 'dl-3', '--yes', '--registry', path]);
-    const freshId = JSON.parse(fresh.stdout).requestId as string;
+    const freshId = await create('mixpanel', ['dl-3'], ['--registry', path]);
     const refreshed = await cli(['deadlines', '--registry', path, '--refresh', '--json']);
     expect(refreshed.code).toBe(0);
     const open = refreshed.stdout
