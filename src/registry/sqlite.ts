@@ -195,6 +195,9 @@ const fromRow = (r: Row): RegisteredRequest => ({
   ...(r.status_read_at === null ? {} : { statusReadAt: r.status_read_at }),
 });
 
+/** Who is acting when no one is named: the OS user. (Internal: the CLI's --actor default too.) */
+export const osUser = () => process.env.USER || process.env.LOGNAME || 'unknown';
+
 /** How {@link openRegistry} keeps subject ids. */
 export interface OpenRegistryOptions {
   /** Secret salt for the subject digests: without it the same person cannot be found again. */
@@ -297,7 +300,7 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
   );
   const subjectsOfRequest = db.prepare('SELECT subject FROM subjects WHERE request = ?').pluck();
   const holdsSubject = db.prepare('SELECT 1 FROM subjects WHERE subject = ? AND request = ?');
-  const actor = options.actor ?? (process.env.USER || process.env.LOGNAME || 'unknown');
+  const actor = options.actor ?? osUser();
 
   return {
     register: (created, details) => register(created, details),

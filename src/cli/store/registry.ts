@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { openRegistry, type RequestStore } from '../../registry/index.js';
+import { osUser } from '../../registry/sqlite.js';
 import { hashSaltFromEnv } from '../accounts/secrets.js';
 import { UsageError } from '../usage.js';
 
@@ -30,8 +31,7 @@ export function cliRegistry(o: Record<string, unknown>): { store: RequestStore; 
 }
 
 /** Who is acting: --actor, else the OS user. */
-export const actorOf = (o: Record<string, unknown>) =>
-  (o.actor as string | undefined) ?? (process.env.USER || process.env.LOGNAME || 'unknown');
+export const actorOf = (o: Record<string, unknown>) => (o.actor as string | undefined) ?? osUser();
 
 /**
  * What a cancel outcome (or a status read's cancel-window state, which uses the same words) means for a registered
