@@ -1,34 +1,30 @@
 /**
  * The documentation as a reader gets it: `scripts/build-docs.mjs` (npm run docs) builds the SDK reference and both
- * vendor API pages, and Debian's Chromium, headless and with no network beyond files, opens each. Every operation of
- * each spec and every SDK client method must be on its page, with an example per method, and no page may try to load
+ * vendor API pages, and a headless Chromium (test/helpers/browser.ts: the one `npm ci` brings, or Debian's), with no
+ * network beyond files, opens each. Every operation of each spec and every SDK client method must be on its page, with an example per method, and no page may try to load
  * anything from the network. A screenshot of each page is kept in .tmp/docs-test/.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createLivePersonClient, createMixpanelClient } from '../../src/index.js';
+import { launchChromium } from '../helpers/browser.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = join(root, '.tmp', 'docs-test');
 const docs = join(work, 'docs');
-const CHROMIUM = '/usr/bin/chromium';
 let browser: Browser;
 
 beforeAll(async () => {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   await promisify(execFile)(process.execPath, [join(root, 'scripts/build-docs.mjs'), docs], { cwd: root });
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 afterAll(() => browser?.close());
 
