@@ -4,15 +4,15 @@
  * long the file is. Every line is checked with the SDK's own id rules and its account resolved.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { CsvError } from 'csv-parse';
 import { parse as parseCsvLine } from 'csv-parse/sync';
 import { InvalidInputError } from '../core/errors.js';
 import { livePersonRequestId } from '../liveperson/client.js';
 import { mixpanelTrackingId } from '../mixpanel/client.js';
+import { FILE_LIMITS, readBoundedFile } from './files.js';
 import { boundedLines, isTooLong, MAX_LINE_BYTES } from './lines.js';
 import { type CliVendor, VENDORS } from './options.js';
-import { fileProblem } from './usage.js';
 
 export type { CliVendor } from './options.js';
 
@@ -309,15 +309,15 @@ export async function validateInput(path: string, pickAccount?: PickAccount): Pr
  * A short list file, one entry a line (subject ids, tracking ids): trimmed, blank lines and `#` comments skipped. An
  * unreadable file is a usage error naming it as `what`.
  */
-export function readListFile(path: string, what: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw fileProblem(what, path, err);
-  }
+/** The entries of a list file (one a line; blank lines and # comments skipped), each with its line number. */
+export function readListFileLines(path: string, what: string): { text: string; line: number }[] {
+  const { text } = readBoundedFile(path, what, FILE_LIMITS.list);
   return text
     .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
+    .map((l, i) => ({ text: l.trim(), line: i + 1 }))
+    .filter((l) => l.text && !l.text.startsWith('#'));
+}
+
+export function readListFile(path: string, what: string): string[] {
+  return readListFileLines(path, what).map((l) => l.text);
 }

@@ -127,7 +127,8 @@ export function buildProgram(): Command {
   )
     .option('--refresh', "read each request's current status first (and record it)")
     .option('--within <span>', 'exit 1 when a LivePerson window closes within this span (e.g. 24h, 3d, 90m)')
-    .option('--ics <file>', 'also write the deadlines as an iCalendar file')
+    .option('--ics <file>', 'also write the deadlines as an iCalendar file (owner-only; never through a link)')
+    .option('--force', 'with --ics: replace the file if it exists')
     .option('--json', 'JSON output, one object per request')
     .action(async (o: Record<string, unknown>) => {
       process.exitCode = await (await import('./commands/deadlines.js')).deadlinesCommand(o);

@@ -6,7 +6,7 @@
  * database can be added later for teams.
  */
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -209,11 +209,19 @@ export interface OpenRegistryOptions {
 }
 
 /**
- * better-sqlite3 is a native module built at install: missing (an install that skipped or held back its build
- * script) or built for another Node, it fails with a list of paths or an ABI number. Say what to do instead.
+ * better-sqlite3 is an optional native module built at install: left out (`--omit=optional`, or a build that failed
+ * without failing the install), skipped or held back (`--ignore-scripts`), or built for another Node, it fails with
+ * a module-not-found, a list of paths or an ABI number. Say what to do instead.
  */
 function nativeModuleProblem(err: unknown): Error | undefined {
   const message = (err as Error)?.message ?? '';
+  if ((err as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && /better-sqlite3/.test(message))
+    return new Error(
+      'better-sqlite3 is not installed (an optional dependency of privacy-deletions, needed only by the registry): ' +
+        'run `npm install better-sqlite3@12` in the project that installed privacy-deletions, with python3, make and g++ ' +
+        'where no prebuilt binary can be downloaded',
+      { cause: err },
+    );
   if (!/bindings file|NODE_MODULE_VERSION|did not self-register|ELF/.test(message)) return undefined;
   return new Error(
     `better-sqlite3's native module is ${/NODE_MODULE_VERSION/.test(message) ? 'built for another Node' : 'not built'} ` +
@@ -223,22 +231,102 @@ function nativeModuleProblem(err: unknown): Error | undefined {
   );
 }
 
+/** `PRAGMA application_id` of a registry ("PDRG"): a SQLite file made by another program is never taken over. */
+const APPLICATION_ID = 0x50445247;
+/** `PRAGMA user_version`: the schema's version; a registry made by a newer version of this package is refused. */
+const SCHEMA_VERSION = 1;
+/** Every schema object a registry may hold (the old index is dropped on open); anything else was put there by hand. */
+const OWN_OBJECTS = new Set(['requests', 'subjects', 'meta', 'requests_by_deadline', 'requests_by_deadline_listed']);
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/**
+ * The registry file, made safe to open: never a URI (SQLite would take `file:…?mode=memory` as one and keep nothing),
+ * never through a symbolic link, only a regular file; created owner-only (0600: a plain-subject registry lists people),
+ * an existing one made owner-only too.
+ */
+function prepareFile(path: string): void {
+  if (/^file:/i.test(path) || path === ':memory:' || path === '')
+    throw new Error('the registry is a file path, not a SQLite URI or :memory: (it would keep nothing)');
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new Error(`${path} is a symbolic link; give the registry file itself`, { cause: err });
+    throw err;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`${path} is not a regular file`);
+    if (stat.size > 0) {
+      const head = Buffer.alloc(16);
+      readSync(fd, head, 0, 16, 0);
+      if (head.toString('latin1') !== SQLITE_HEADER) throw new Error(`${path} is not a registry (not a SQLite file)`);
+    }
+    if ((stat.mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Refuses a SQLite file that is not a registry of this package, or holds objects it never makes (a trigger planted
+ * in the file would run with every change); run before anything is written, so another program's file is left as it
+ * was.
+ */
+function checkOwnSchema(db: BetterSqlite3.Database, path: string): void {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const objects = db
+    .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'")
+    .all() as { type: string; name: string }[];
+  if (appId !== APPLICATION_ID && appId !== 0)
+    throw new Error(`${path} belongs to another program (SQLite application_id ${appId}); it is not a registry`);
+  if (appId === 0 && objects.length > 0 && !objects.some((o) => o.name === 'meta' && o.type === 'table'))
+    throw new Error(`${path} is a SQLite database of another program, not a registry; give another path`);
+  if (version > SCHEMA_VERSION)
+    throw new Error(
+      `${path} was made by a newer version of privacy-deletions (registry format ${version}, this one reads ${SCHEMA_VERSION}); upgrade to open it`,
+    );
+  const foreign = objects.filter((o) => !OWN_OBJECTS.has(o.name) || o.type === 'trigger' || o.type === 'view');
+  if (foreign.length)
+    throw new Error(
+      `${path} holds ${foreign.map((o) => `${o.type} ${JSON.stringify(o.name)}`).join(', ')}, which a registry never has (planted, or another program's); refusing to use it`,
+    );
+}
+
 /** Opens (creating if needed) the registry at `path`. */
 export function openRegistry(path: string, options: OpenRegistryOptions): RequestStore {
   if (!options.salt) throw new Error('the registry needs a salt for its subject digests');
-  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  let db: BetterSqlite3.Database;
+  let Database: typeof BetterSqlite3;
   try {
-    db = new Database(path); // loads the native module on first use
+    Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   } catch (err) {
     throw nativeModuleProblem(err) ?? err;
+  }
+  prepareFile(path);
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path, { fileMustExist: true }); // loads the native module on first use
+  } catch (err) {
+    throw nativeModuleProblem(err) ?? err;
+  }
+  try {
+    // Before any statement reads the schema: functions with side effects never run from a view or trigger.
+    db.pragma('trusted_schema = OFF');
+    checkOwnSchema(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL'); // a create the vendor accepted must survive a power cut once recorded
   db.pragma('busy_timeout = 10000'); // another process writing: wait, do not fail
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
   // The digest scheme is fixed per registry: a different salt would silently find nobody.
   const scheme = options.plainSubjects
     ? 'plain'

@@ -1,6 +1,11 @@
 /** Builds SDK clients for accounts, one per account, when a command first needs it. */
 import { type CancelWindowState, cancelWindowState, type RefusalRules } from '../../core/cancel.js';
-import { InvalidInputError } from '../../core/errors.js';
+import {
+  AuthenticationError,
+  InvalidInputError,
+  MonthlyQuotaError,
+  PermissionDeniedError,
+} from '../../core/errors.js';
 import type { RequestRegistry } from '../../core/registry.js';
 import {
   createLivePersonClient,
@@ -123,9 +128,79 @@ export interface StatusRead {
   cancellableUntil?: string | undefined;
 }
 
+/**
+ * Why the run stopped sending to an account: the first error every later request would meet too. Credentials
+ * refused (401) or without the permission (403) stop every request to the account; LivePerson's monthly quota stops
+ * its creates only.
+ */
+export interface AccountHalt {
+  /** The error class that stopped it. */
+  error: string;
+  /** `all`, or `creates` (the monthly quota). */
+  scope: 'all' | 'creates';
+  /** The client method that met it (`cancelDeletion`, `getDeletionRequest`, …). */
+  operation: string;
+  /** The request it met it on, when the call named one. */
+  requestId?: string | undefined;
+  /** The input line of that request, when a bulk run knows it. */
+  line?: number | undefined;
+}
+
+/** Thrown instead of sending: an earlier request of this run showed the account's credentials (or quota) are refused. */
+export class AccountHaltedError extends Error {
+  override name = 'AccountHaltedError';
+  constructor(
+    readonly account: string,
+    readonly halt: AccountHalt,
+  ) {
+    super(
+      `not sent: the vendor refused an earlier request of account ${account} in this run (${halt.line === undefined ? `${halt.operation}${halt.requestId ? ` of ${halt.requestId}` : ''}` : `line ${halt.line}`}) with ${halt.error}; fix that and run again`,
+    );
+  }
+}
+
+/** Methods that only read local state: never stopped. */
+const LOCAL_METHODS = new Set(['quotaUsage']);
+const CREATE_METHODS = new Set(['createDeletion', 'createDeletionRequest']);
+
+function haltScope(err: unknown): AccountHalt['scope'] | undefined {
+  if (err instanceof AuthenticationError || err instanceof PermissionDeniedError) return 'all';
+  if (err instanceof MonthlyQuotaError) return 'creates';
+  return undefined;
+}
+
+/**
+ * The client with every sending method behind the account's halt: once a call meets a refusal that every later call
+ * would meet too, later calls throw {@link AccountHaltedError} without sending, whichever command or phase makes them.
+ */
+function gated<T extends object>(client: T, account: string, halts: Map<string, AccountHalt>): T {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string' || LOCAL_METHODS.has(prop)) return value;
+      return async (...args: unknown[]) => {
+        const halt = halts.get(account);
+        if (halt && (halt.scope === 'all' || CREATE_METHODS.has(prop))) throw new AccountHaltedError(account, halt);
+        try {
+          return await value.apply(target, args);
+        } catch (err) {
+          const scope = haltScope(err);
+          const earlier = halts.get(account);
+          if (scope && (!earlier || (earlier.scope === 'creates' && scope === 'all'))) {
+            const id = typeof args[0] === 'string' || typeof args[0] === 'number' ? String(args[0]) : undefined;
+            halts.set(account, { error: (err as Error).name, scope, operation: prop, requestId: id });
+          }
+          throw err;
+        }
+      };
+    },
+  });
+}
+
 /** Lazily built clients, one per account, so a run needs only the credentials of the accounts it touches. */
 export function clientPool(accounts: Accounts, flags: ClientFlags) {
   const made = new Map<string, MixpanelClient | LivePersonClient>();
+  const halts = new Map<string, AccountHalt>();
   const account = (name: string): Account => {
     const a = accounts.get(name);
     if (!a) throw new UsageError(`no account ${JSON.stringify(name)}`);
@@ -133,18 +208,21 @@ export function clientPool(accounts: Accounts, flags: ClientFlags) {
   };
   return {
     accounts,
+    /** Accounts this pool stopped sending to, and why (every command reports them and exits non-zero). */
+    halts,
     mixpanel(name: string): MixpanelClient {
       const a = account(name);
       const c = a.connect();
       if (c.vendor !== 'mixpanel') throw new UsageError(`account ${name} is a ${c.vendor} account, not mixpanel`);
-      const client = (made.get(name) as MixpanelClient | undefined) ?? mixpanelClient(a, c, flags);
+      const client = (made.get(name) as MixpanelClient | undefined) ?? gated(mixpanelClient(a, c, flags), name, halts);
       made.set(name, client);
       return client;
     },
     liveperson(name: string): LivePersonClient {
       const c = account(name).connect();
       if (c.vendor !== 'liveperson') throw new UsageError(`account ${name} is a ${c.vendor} account, not liveperson`);
-      const client = (made.get(name) as LivePersonClient | undefined) ?? livePersonClient(c, flags, name);
+      const client =
+        (made.get(name) as LivePersonClient | undefined) ?? gated(livePersonClient(c, flags, name), name, halts);
       made.set(name, client);
       return client;
     },
@@ -182,3 +260,14 @@ export function clientPool(accounts: Accounts, flags: ClientFlags) {
 }
 
 export type ClientPool = ReturnType<typeof clientPool>;
+
+/** What a command prints for each account it stopped sending to; true when there was any (the command exits non-zero). */
+export function reportHalts(halts: Map<string, AccountHalt>, notDone: (account: string) => string): boolean {
+  for (const [account, h] of halts) {
+    const where = h.line === undefined ? `${h.operation}${h.requestId ? ` of ${h.requestId}` : ''}` : `line ${h.line}`;
+    process.stderr.write(
+      `${account}: stopped sending ${h.scope === 'creates' ? 'creates ' : ''}after ${h.error} at ${where}; ${notDone(account)}\n`,
+    );
+  }
+  return halts.size > 0;
+}

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ConnectionError } from '../../core/errors.js';
 import { PACKAGE_VERSION } from '../../core/version.js';
 import { loadAccounts } from '../accounts/accounts.js';
-import { type ClientPool, clientPool } from '../accounts/clients.js';
+import { type ClientPool, clientPool, reportHalts } from '../accounts/clients.js';
 import { cliRedactor, hashSaltFromEnv } from '../accounts/secrets.js';
 import { prepareItems } from '../items.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
@@ -16,7 +16,6 @@ import {
   type ReceiptOutcome,
   runCancellations,
   SUCCESS_OUTCOMES,
-  type VendorHalt,
 } from '../run/cancel-run.js';
 import { createReporter } from '../run/output.js';
 import { type SplitResult, splitRequest } from '../run/split.js';
@@ -144,7 +143,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
       }
     }
     if (!cancels) print(`(none${o.split && plan?.collateral.length ? ': only the splits listed above' : ''})`);
-    return plan?.collateral.length && !o.split ? 1 : 0;
+    return (plan?.collateral.length && !o.split) || plan?.unmatched.length ? 1 : 0;
   }
 
   const journal = o.journal ? await openJournal(o.journal as string, o) : undefined;
@@ -172,7 +171,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   });
   const counts = new Map<ReceiptOutcome, number>();
   const finished = () => [...counts.values()].reduce((a, b) => a + b, 0);
-  const halted = new Map<string, VendorHalt>();
+  const halted = clients.halts;
   const splits: SplitResult[] = [];
   // Ctrl-C or SIGTERM (cron, systemd): start nothing new, let requests in flight finish and reach the journal, report.
   // A second signal stops at once; the journal is still consistent, because every step is fsynced as it happens.
@@ -192,7 +191,6 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
       verify: o.verify !== false,
       concurrency: o.concurrency as number,
       redactor,
-      halted,
       stop: stop.signal,
       onReceipt: (r: Receipt) => {
         counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
@@ -209,7 +207,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     if (o.split && plan && registry)
       for (const c of plan.collateral) {
         if (stop.signal.aborted) break;
-        const result = await splitRequest(c, new Set(subjects), {
+        const result = await splitRequest(c, new Set(subjects.map((x) => x.id)), {
           clients,
           store: registry.store,
           journal,
@@ -254,13 +252,10 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   }
   const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
   process.stderr.write(`${summary || 'nothing to do'}\n`);
-  for (const [account, h] of halted) {
-    const where = h.line === undefined ? `request ${h.requestId}` : `line ${h.line}`;
-    process.stderr.write(
-      `${account}: stopped sending after ${h.error} at ${where}; the account's remaining requests were not sent.` +
-        `${o.journal ? ' Fix the cause and run again with --resume.' : ''}\n`,
-    );
-  }
+  const stopped = reportHalts(
+    halted,
+    () => `the account's remaining requests were not sent.${o.journal ? ' Fix the cause and run again with --resume.' : ''}`,
+  );
   if (stop.signal.aborted) {
     process.stderr.write(
       `interrupted: ${finished()} of ${total} request(s) finished, the rest were not started.` +
@@ -271,6 +266,9 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   registry?.store.close();
   if (splits.length)
     process.stderr.write(`split ${splits.filter((x) => x.outcome === 'split').length} of ${splits.length}\n`);
+  if (plan?.unmatched.length)
+    process.stderr.write(`${plan.unmatched.length} subject(s) matched no open request (${plan.unmatched.join(', ')})\n`);
+  if (plan?.unmatched.length || stopped) return 1;
   if (o.split ? splits.some((x) => x.outcome !== 'split') : plan?.collateral.length) return 1;
   return [...counts.keys()].every((k) => SUCCESS_OUTCOMES.includes(k)) ? 0 : 1;
 }
@@ -300,6 +298,11 @@ function describePlan(plan: SubjectPlan, dryRun: boolean, split: boolean): void 
     `${subjects} subject(s): ${prepared.total + collateral.length} open registered request(s) hold them; ` +
       `${prepared.total} hold only them${dryRun ? ' and would be cancelled' : ' and are cancelled'}\n`,
   );
+  for (const where of plan.unmatched)
+    process.stderr.write(
+      `no open registered request holds the subject given as ${where}: check it for a typo; a request made elsewhere is found after \`registry import\`
+`,
+    );
   for (const { request: r, named, others } of collateral)
     process.stderr.write(
       split

@@ -4,13 +4,14 @@
  * at any time), so its requests are listed with their age and never count for --within. --refresh reads each status
  * first; --ics writes a calendar a DPO can subscribe to. Exit 1 with --within when a window closes inside the span.
  */
-import { writeFileSync } from 'node:fs';
 import type { DeadlineEntry } from '../../registry/index.js';
 import { loadAccounts } from '../accounts/accounts.js';
-import { clientPool } from '../accounts/clients.js';
+import { AccountHaltedError, clientPool, reportHalts } from '../accounts/clients.js';
 import { cliRedactor } from '../accounts/secrets.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import { describeFailure } from '../run/output.js';
+import { checkWritable, writePrivateFile } from '../files.js';
+import { calendar } from '../ical.js';
 import { cliRegistry, REGISTRY_STATE } from '../store/registry.js';
 import { printable } from '../terminal.js';
 import { UsageError } from '../usage.js';
@@ -29,40 +30,32 @@ const age = (ms: number) => {
   return h >= 48 ? `${Math.floor(h / 24)} d` : h >= 1 ? `${h} h` : `${Math.max(0, Math.floor(ms / 60_000))} min`;
 };
 
-/** One VEVENT per LivePerson deadline (RFC 5545), with an alarm a day before. */
-function calendar(rows: { request: DeadlineEntry; closes: number }[]): string {
-  const stamp = (ms: number) =>
-    new Date(ms)
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d{3}/, '');
-  const icsText = (s: string) => s.replace(/[\\;,]/g, (c) => `\\${c}`);
-  const events = rows.flatMap(({ request: r, closes }) => [
-    'BEGIN:VEVENT',
-    `UID:${icsText(`${r.vendor}-${r.account}-${r.requestId}`)}@privacy-deletions`,
-    `DTSTAMP:${stamp(Date.now())}`,
-    `DTSTART:${stamp(closes)}`,
-    `DTEND:${stamp(closes + 15 * 60_000)}`,
-    `SUMMARY:${icsText(`Cancel window closes: ${r.vendor} ${r.account} request ${r.requestId}`)}`,
-    `DESCRIPTION:${icsText(`Made ${r.requestedAt} by ${r.actor}${r.ticket ? `, ticket ${r.ticket}` : ''}; after this it can no longer be cancelled.`)}`,
-    'BEGIN:VALARM',
-    'ACTION:DISPLAY',
-    'TRIGGER:-P1D',
-    `DESCRIPTION:${icsText(`Cancel window of ${r.vendor} request ${r.requestId} closes in a day`)}`,
-    'END:VALARM',
-    'END:VEVENT',
-  ]);
-  return `${['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//privacy-deletions//deadlines//EN', ...events, 'END:VCALENDAR'].join('\r\n')}\r\n`;
+/** One VEVENT per LivePerson deadline, with an alarm a day before. */
+function deadlineCalendar(rows: { request: DeadlineEntry; closes: number }[]): string {
+  return calendar(
+    rows.map(({ request: r, closes }) => ({
+      uid: `${r.vendor}-${r.account}-${r.requestId}@privacy-deletions`,
+      start: closes,
+      durationMs: 15 * 60_000,
+      summary: `Cancel window closes: ${r.vendor} ${r.account} request ${r.requestId}`,
+      description: `Made ${r.requestedAt} by ${r.actor}${r.ticket ? `, ticket ${r.ticket}` : ''}; after this it can no longer be cancelled.`,
+      alarm: { beforeMs: 86_400_000, description: `Cancel window of ${r.vendor} request ${r.requestId} closes in a day` },
+    })),
+  );
 }
 
 export async function deadlinesCommand(o: Record<string, unknown>): Promise<number> {
   const within = o.within === undefined ? undefined : parseSpan(o.within as string);
+  if (o.force && !o.ics) throw new UsageError('--force replaces the --ics file; give --ics <file>');
+  if (o.ics) checkWritable(o.ics as string, 'the --ics file', Boolean(o.force));
   const { store } = cliRegistry(o);
+  let unread = 0;
   try {
     if (o.refresh) {
       const redactor = cliRedactor();
       const accounts = loadAccounts(o.config as string | undefined, accountFlagsOf(o));
       const clients = clientPool(accounts, clientFlagsOf(o));
+      const notSent = new Map<string, number>();
       for (const r of store.open()) {
         try {
           const { status, state } = await clients.readStatus(r.vendor, r.account, r.requestId);
@@ -71,10 +64,20 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
             state: REGISTRY_STATE[state] ?? 'open',
           });
         } catch (err) {
+          unread++;
+          if (err instanceof AccountHaltedError) {
+            notSent.set(r.account, (notSent.get(r.account) ?? 0) + 1);
+            continue;
+          }
           const f = describeFailure(err, redactor);
           process.stderr.write(`${r.vendor} ${r.account} ${r.requestId}: status not read (${f.error}): ${f.detail}\n`);
         }
       }
+      reportHalts(
+        clients.halts,
+        (account) =>
+          `${notSent.get(account) ?? 0} more status read(s) of the account were not sent; their requests are listed as last known`,
+      );
     }
     // Streamed from the registry's covering index and written in chunks: 100,000 requests list in well under a
     // second with flat memory (only the calendar keeps its rows).
@@ -117,13 +120,14 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
     }
     if (chunk.length) process.stdout.write(`${chunk.join('\n')}\n`);
     if (o.ics) {
-      writeFileSync(o.ics as string, calendar(dated));
+      writePrivateFile(o.ics as string, deadlineCalendar(dated), 'the --ics file', Boolean(o.force));
       process.stderr.write(`wrote ${dated.length} deadline(s) to ${o.ics}\n`);
     }
     process.stderr.write(
       `${count} open request(s)${within === undefined ? '' : `; ${soon} window(s) close within ${o.within}`}\n`,
     );
-    return soon ? 1 : 0;
+    if (unread) process.stderr.write(`${unread} status read(s) failed or were not sent (--refresh): exit 1\n`);
+    return soon || unread ? 1 : 0;
   } finally {
     store.close();
   }

@@ -6,7 +6,7 @@
 import type { RequestCreated } from '../../core/registry.js';
 import { livePersonSubjects } from '../../liveperson/client.js';
 import { loadAccounts } from '../accounts/accounts.js';
-import { clientPool } from '../accounts/clients.js';
+import { AccountHaltedError, clientPool, reportHalts } from '../accounts/clients.js';
 import { cliRedactor } from '../accounts/secrets.js';
 import { checkId, readListFile } from '../input.js';
 import { pickAccount } from '../items.js';
@@ -29,6 +29,7 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
   };
   const entries: [RequestCreated, typeof details][] = [];
   let unreadable = 0;
+  let failed = 0;
   if (vendor === 'liveperson') {
     if (!o.from || !o.to) throw new UsageError('registry import for LivePerson needs --from and --to (yyyy-mm-dd)');
     const list = await clients
@@ -58,7 +59,7 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
         throw new UsageError(`${o.input}: tracking id ${i + 1}: ${(err as Error).message}`);
       }
     });
-    let failed = 0;
+    let notSent = 0;
     for (const id of ids) {
       try {
         const d = await clients.mixpanel(account).getDeletion(id);
@@ -77,11 +78,16 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
         ]);
       } catch (err) {
         failed++;
+        if (err instanceof AccountHaltedError) {
+          notSent++;
+          continue;
+        }
         const f = describeFailure(err, redactor);
         process.stderr.write(`${id}: not imported (${f.error}): ${f.detail}\n`);
       }
     }
-    if (failed) process.stderr.write(`${failed} tracking id(s) could not be read\n`);
+    reportHalts(clients.halts, () => `${notSent} more tracking id(s) were not read and are not imported`);
+    if (failed) process.stderr.write(`${failed} tracking id(s) could not be read and are not imported\n`);
   }
   const { store, path } = cliRegistry(o);
   try {
@@ -93,5 +99,5 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
     `imported ${entries.length} ${vendor} request(s) of account ${account} into ${path}` +
       `${unreadable ? `; ${unreadable} without readable subjects (they cannot be found by person)` : ''}\n`,
   );
-  return unreadable ? 1 : 0;
+  return unreadable || failed ? 1 : 0;
 }

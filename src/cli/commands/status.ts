@@ -2,7 +2,7 @@
 import type { CancelWindowState } from '../../core/cancel.js';
 import { NotFoundError } from '../../core/errors.js';
 import { loadAccounts } from '../accounts/accounts.js';
-import { clientPool, type StatusRead } from '../accounts/clients.js';
+import { clientPool, reportHalts, type StatusRead } from '../accounts/clients.js';
 import { cliRedactor } from '../accounts/secrets.js';
 import { prepareItems } from '../items.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
@@ -89,6 +89,7 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
     ? `; the first LivePerson window closes about ${earliestDeadline} (${timeLeft(earliestDeadline)})`
     : '';
   process.stderr.write(`${summary || 'nothing read'}${first}\n`);
+  reportHalts(clients.halts, () => "the account's remaining reads were not sent (ERROR AccountHaltedError above)");
   if (failed) process.stderr.write(`${failed} status read(s) failed\n`);
   return failed ? 1 : 0;
 }

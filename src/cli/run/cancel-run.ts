@@ -2,14 +2,8 @@
  * Runs cancellations for a stream of items: bounded concurrency, journal per state change, verification read after
  * an accepted cancel, and one receipt per item. Rate limits are the SDK's (shared per Mixpanel project token).
  */
-import {
-  AuthenticationError,
-  MonthlyQuotaError,
-  PermissionDeniedError,
-  type PrivacyApiError,
-} from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
-import { type ClientPool, STATUS_RULES } from '../accounts/clients.js';
+import { AccountHaltedError, type ClientPool, STATUS_RULES } from '../accounts/clients.js';
 import type { InputItem } from '../input.js';
 import type { CliVendor } from '../options.js';
 import { type Journal, type JournalState, requestKey } from '../store/journal.js';
@@ -45,22 +39,6 @@ export const SUCCESS_OUTCOMES: readonly ReceiptOutcome[] = ['cancelled', 'alread
 /** Outcomes the vendor decided: --resume never sends these again. `failed` and `unconfirmed` are retried. */
 export const TERMINAL_OUTCOMES: readonly ReceiptOutcome[] = ['cancelled', 'already_cancelled', 'too_late', 'not_found'];
 
-/**
- * Errors that will recur for every later request to the same vendor in this run: bad or under-privileged
- * credentials, and LivePerson's monthly quota. After one, the run stops sending to that vendor (each further
- * request would fail the same way, and at LivePerson would only burn quota) and reports the rest as not sent.
- */
-function haltsVendor(err: unknown): err is PrivacyApiError {
-  return err instanceof AuthenticationError || err instanceof PermissionDeniedError || err instanceof MonthlyQuotaError;
-}
-
-/** Why a vendor was halted: the first run-wide error and the line that met it. */
-export interface VendorHalt {
-  error: string;
-  line: number | undefined;
-  requestId: string;
-}
-
 export interface RunOptions {
   clients: ClientPool;
   journal?: Journal | undefined;
@@ -69,8 +47,6 @@ export interface RunOptions {
   concurrency: number;
   redactor: Redactor;
   onReceipt: (r: Receipt) => void;
-  /** Filled in by the run: accounts it stopped sending to, and why. */
-  halted?: Map<string, VendorHalt>;
   /** When aborted (Ctrl-C, SIGTERM), no further item is started; the ones in flight finish and are journaled. */
   stop?: AbortSignal;
 }
@@ -101,10 +77,28 @@ function finish(item: InputItem, key: string, o: RunOptions, r: Receipt): Receip
   return r;
 }
 
-/** After an error that every later request of this account would meet too, stop sending to the account. */
-function noteHalt(o: RunOptions, item: InputItem, err: unknown): void {
-  if (haltsVendor(err) && o.halted && !o.halted.has(item.account))
-    o.halted.set(item.account, { error: err.name, line: item.line, requestId: item.requestId });
+/**
+ * After an error every later request of the account would meet too, the pool stops sending to it (clients.ts); the
+ * run adds the input line that met it, for the report.
+ */
+function noteHalt(o: RunOptions, item: InputItem): void {
+  const halt = o.clients.halts.get(item.account);
+  if (halt && halt.line === undefined && halt.requestId === item.requestId) halt.line = item.line;
+}
+
+/** The receipt of a request not sent because its account was stopped earlier in the run. */
+function notSentReceipt(item: InputItem, err: AccountHaltedError, outcome: ReceiptOutcome): Receipt {
+  return {
+    line: item.line,
+    vendor: item.vendor,
+    account: item.account,
+    requestId: item.requestId,
+    outcome,
+    detail: `${err.message} with --resume`,
+    error: err.halt.error,
+    notSent: true,
+    at: new Date().toISOString(),
+  };
 }
 
 /** The cancel of one item: its receipt, or the accepted cancel still to be verified. */
@@ -129,20 +123,8 @@ async function cancelStep(item: InputItem, o: RunOptions): Promise<Receipt | Awa
       at: previous.at,
     };
   }
-  const halt = o.halted?.get(account);
-  if (halt) {
-    return finish(item, key, o, {
-      line: item.line,
-      vendor,
-      account,
-      requestId,
-      outcome: 'failed',
-      detail: `not sent: ${vendor} refused an earlier request of account ${account} in this run (${halt.line === undefined ? halt.requestId : `line ${halt.line}`}) with ${halt.error}; fix that and run again with --resume`,
-      error: halt.error,
-      notSent: true,
-      at: at(),
-    });
-  }
+  const halt = o.clients.halts.get(account);
+  if (halt?.scope === 'all') return finish(item, key, o, notSentReceipt(item, new AccountHaltedError(account, halt), 'failed'));
   let receipt: Receipt;
   // Accepted in an earlier run (its verification died or did not confirm): only verify now, never re-send.
   const alreadyAccepted = o.resume?.accepted.has(known) ?? false;
@@ -181,7 +163,9 @@ async function cancelStep(item: InputItem, o: RunOptions): Promise<Receipt | Awa
       receipt.verified = 'skipped';
     }
   } catch (err) {
-    noteHalt(o, item, err);
+    if (err instanceof AccountHaltedError)
+      return finish(item, key, o, notSentReceipt(item, err, alreadyAccepted ? 'unconfirmed' : 'failed'));
+    noteHalt(o, item);
     receipt = {
       line: item.line,
       vendor,
@@ -204,7 +188,7 @@ async function verifyStep(pending: AwaitingVerification, o: RunOptions): Promise
     receipt.detail = `the vendor accepted the cancel${receipt.httpStatus ? ` (HTTP ${receipt.httpStatus})` : ''}; the run was stopped before the status read that would confirm it (--resume reads it)`;
     return finish(item, key, o, receipt);
   }
-  await verify(receipt, o, (err) => noteHalt(o, item, err));
+  await verify(receipt, o, () => noteHalt(o, item));
   return finish(item, key, o, receipt);
 }
 
@@ -213,7 +197,7 @@ async function verifyStep(pending: AwaitingVerification, o: RunOptions): Promise
  * refusal, mean it was already cancelled. A read that fails (401, 5xx, timeout) cannot take back the acceptance:
  * the receipt says `unconfirmed`, keeps the cancel's own HTTP status and says why verification failed.
  */
-async function verify(receipt: Receipt, o: RunOptions, noteHalt: (err: unknown) => void): Promise<void> {
+async function verify(receipt: Receipt, o: RunOptions, noteHalt: () => void): Promise<void> {
   const { vendor, requestId, account } = receipt;
   const accepted = `the vendor accepted the cancel${receipt.httpStatus ? ` (HTTP ${receipt.httpStatus})` : ''}`;
   try {
@@ -226,7 +210,7 @@ async function verify(receipt: Receipt, o: RunOptions, noteHalt: (err: unknown) 
       receipt.detail = `${accepted}, but a status read shows ${status}, not ${STATUS_RULES[vendor].alreadyCancelled[0]}`;
     }
   } catch (err) {
-    noteHalt(err); // a 401 here will meet every later request to this vendor too
+    noteHalt(); // a 401 here will meet every later request to this vendor too: the pool sends no more reads
     const failure = describeFailure(err, o.redactor);
     receipt.outcome = 'unconfirmed';
     receipt.verified = false;

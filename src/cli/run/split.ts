@@ -75,6 +75,21 @@ async function landedLivePersonCreate(
   return undefined;
 }
 
+/**
+ * The id of the request an earlier run's split made, from its journal record: as written, or, in a --hash-ids
+ * journal (which names it by its salted hash), the registered request of the same account whose hash it is. The
+ * split registers the new request right after journaling it; if neither knows it, the create is looked for at the
+ * vendor as one whose answer was lost.
+ */
+function newIdOf(journaled: string | undefined, r: RegisteredRequest, o: SplitOptions): string | undefined {
+  if (journaled === undefined || !o.journal || o.journal.idScheme === 'plain') return journaled;
+  const journal = o.journal;
+  return o.store
+    .open()
+    .find((q) => q.vendor === r.vendor && q.account === r.account && journal.key(q.vendor, q.requestId) === journaled)
+    ?.requestId;
+}
+
 export async function splitRequest(
   c: { request: RegisteredRequest; named: number },
   named: Set<string>,
@@ -85,7 +100,7 @@ export async function splitRequest(
   const key = o.journal?.key(r.vendor, r.requestId) ?? r.requestId;
   const earlier = o.resume?.splits.get(requestKey(r.vendor, r.account, key)) ?? [];
   const did = (s: SplitStep) => earlier.some((d) => d.step === s);
-  let newId = earlier.find((d) => d.step === 'created')?.newId;
+  let newId = newIdOf(earlier.find((d) => d.step === 'created')?.newId, r, o);
   // made by an earlier run, which may have died before recording it in the registry
   const madeEarlier = newId;
   if (did('done')) return { ...base, outcome: 'split', newRequestId: newId, detail: 'split in an earlier run' };

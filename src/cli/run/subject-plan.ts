@@ -4,7 +4,7 @@
  * how many other subjects it would take down, and the run exits 1.
  */
 import type { RegisteredRequest, RequestStore } from '../../registry/index.js';
-import { type InputItem, readListFile } from '../input.js';
+import { type InputItem, readListFileLines } from '../input.js';
 import type { PreparedItems } from '../items.js';
 import { UsageError } from '../usage.js';
 
@@ -13,28 +13,44 @@ export interface SubjectPlan {
   /** Requests holding a named subject and others too: not cancelled. */
   collateral: { request: RegisteredRequest; named: number; others: number }[];
   subjects: number;
+  /** Where each subject that no open registered request holds was given (`--subject #2`, `file:7`). */
+  unmatched: string[];
+}
+
+/** A subject id to cancel for, and where it was given (said when it matches nothing; the id itself never is). */
+export interface NamedSubject {
+  id: string;
+  where: string;
 }
 
 /** The subject ids of --subject (repeatable) and --subjects-file (one a line; blank lines and # comments skipped). */
-export function subjectsOf(o: Record<string, unknown>): string[] {
-  const given = (o.subject as string[] | undefined) ?? [];
-  const fromFile = o.subjectsFile ? readListFile(o.subjectsFile as string, 'the subjects file') : [];
-  const all = [...new Set([...given, ...fromFile].map((s) => s.trim()).filter(Boolean))];
+export function subjectsOf(o: Record<string, unknown>): NamedSubject[] {
+  const given = ((o.subject as string[] | undefined) ?? []).map((id, i) => ({ id: id.trim(), where: `--subject #${i + 1}` }));
+  const path = o.subjectsFile as string | undefined;
+  const fromFile = path
+    ? readListFileLines(path, 'the subjects file').map((l) => ({ id: l.text, where: `${path}:${l.line}` }))
+    : [];
+  const seen = new Set<string>();
+  const all = [...given, ...fromFile].filter((s) => s.id !== '' && !seen.has(s.id) && seen.add(s.id));
   if (all.length === 0) throw new UsageError('--subject / --subjects-file named no subject');
   return all;
 }
 
-export function planForSubjects(store: RequestStore, subjects: string[]): SubjectPlan {
+export function planForSubjects(store: RequestStore, named: NamedSubject[]): SubjectPlan {
   const items: InputItem[] = [];
   const collateral: SubjectPlan['collateral'] = [];
+  const subjects = named.map((s) => s.id);
   for (const { request, matched } of store.holding(subjects)) {
     if (matched >= request.subjectCount)
       items.push({ vendor: request.vendor, requestId: request.requestId, account: request.account });
     else collateral.push({ request, named: matched, others: request.subjectCount - matched });
   }
+  // A typo must not look like "nothing to do" while the person's deletion goes ahead.
+  const unmatched = named.filter((s) => store.holding([s.id]).length === 0).map((s) => s.where);
   return {
     subjects: subjects.length,
     collateral,
+    unmatched,
     prepared: {
       total: items.length,
       repeatedLines: 0,

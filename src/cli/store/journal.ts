@@ -368,7 +368,9 @@ export class Journal {
 
   /** Appends a split step (durable at once). */
   writeSplit(record: Omit<SplitRecord, 'at' | 'event' | 'prev'>): void {
-    this.#append({ at: new Date().toISOString(), event: 'split', ...record }, true);
+    // the new request is named like every other: hashed with --hash-ids (resume finds it again in the registry)
+    const newId = record.newId === undefined ? {} : { newId: this.key(record.vendor, record.newId) };
+    this.#append({ at: new Date().toISOString(), event: 'split', ...record, ...newId }, true);
   }
 
   /** Appends a run-framing record (durable at once). */

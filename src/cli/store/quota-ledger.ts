@@ -4,7 +4,18 @@
  * Every read is validated: a hand-edited or damaged file is a usage error naming the file, line and key, never a
  * count silently read as 0 or as a negative number.
  */
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { QuotaLedger } from '../../liveperson/quota.js';
@@ -39,9 +50,17 @@ export class FileQuotaLedger implements QuotaLedger {
   set(key: string, count: number): void {
     const all = { ...this.#read(), [key]: count };
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
+    // A name nobody can guess, opened only if it does not exist and never through a link: a symlink planted in a
+    // shared folder under the name cannot make this write land on another file.
+    const tmp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      writeFileSync(tmp, `${JSON.stringify(all)}\n`, { mode: 0o600 });
+      const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        writeFileSync(fd, `${JSON.stringify(all)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, this.path);
     } catch (err) {
       try {
