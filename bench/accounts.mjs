@@ -15,7 +15,12 @@ export async function accountsThroughput(projects = 3, perProject = 15) {
   try {
     const accounts = {};
     const lines = ['vendor,account,request_id'];
-    const env = { PATH: process.env.PATH, MP_OAUTH: 'bench-oauth', XDG_STATE_HOME: join(dir, 'state') };
+    const env = {
+      PATH: process.env.PATH,
+      PRIVACY_DELETIONS_ALLOW_HOSTS: '127.0.0.1', // the sandbox
+      MP_OAUTH: 'bench-oauth',
+      XDG_STATE_HOME: join(dir, 'state'),
+    };
     for (let p = 1; p <= projects; p++) {
       const token = `bench-project-${p}`;
       env[`MP_TOKEN_${p}`] = token;

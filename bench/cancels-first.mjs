@@ -28,6 +28,7 @@ export async function cancelsFirst(n = 60) {
     });
     const env = {
       PATH: process.env.PATH,
+      PRIVACY_DELETIONS_ALLOW_HOSTS: '127.0.0.1', // the sandbox
       MIXPANEL_PROJECT_TOKEN: 'bench-first',
       MIXPANEL_OAUTH_TOKEN: 'bench-first-oauth',
       MIXPANEL_BASE_URL: `${sandbox.url}/mixpanel`,

@@ -15,7 +15,7 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 function run(script, args, env) {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [script, ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, PRIVACY_DELETIONS_ALLOW_HOSTS: '127.0.0.1', ...env },
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     });
     let fd3 = '';

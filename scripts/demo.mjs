@@ -18,6 +18,7 @@ process.on('exit', () => {
 });
 const env = {
   ...process.env,
+  PRIVACY_DELETIONS_ALLOW_HOSTS: '127.0.0.1', // the sandbox: credentials may go there
   MIXPANEL_PROJECT_TOKEN: 'demo-project-token',
   MIXPANEL_OAUTH_TOKEN: 'demo-oauth-token',
   MIXPANEL_BASE_URL: mpUrl,

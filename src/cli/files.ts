@@ -67,7 +67,8 @@ export function readBoundedFile(path: string, what: string, maxBytes: number): R
       chunks.push(chunk.subarray(0, n));
       length += n;
     }
-    if (length > maxBytes) throw new UsageError(`${what} ${path} is larger than ${sizeText(maxBytes)}; refusing to read it`);
+    if (length > maxBytes)
+      throw new UsageError(`${what} ${path} is larger than ${sizeText(maxBytes)}; refusing to read it`);
     const text = Buffer.concat(chunks).toString('utf8');
     return { text, mode: stat.mode & 0o777, uid: stat.uid };
   } catch (err) {
@@ -85,7 +86,8 @@ export function checkWritable(path: string, what: string, overwrite: boolean): v
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileProblem(what, path, err);
   }
-  if (existing?.isSymbolicLink()) throw new UsageError(`${what} ${path} is a symbolic link; refusing to write through it`);
+  if (existing?.isSymbolicLink())
+    throw new UsageError(`${what} ${path} is a symbolic link; refusing to write through it`);
   if (existing && !existing.isFile()) throw new UsageError(`${what} ${path} exists and is not a regular file`);
   if (existing && !overwrite) throw new UsageError(`${what} ${path} exists; give --force to replace it`);
 }

@@ -5,12 +5,15 @@
  * start a property or an event of its own.
  */
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
+
 /** A TEXT value: `\\`, `\;`, `\,` and `\n` escaped, other control characters (never allowed in TEXT) removed. */
 export function icsText(value: string): string {
   return value
     .replace(/[\\;,]/g, (c) => `\\${c}`)
     .replace(/\r\n|\r|\n/g, '\\n')
-    .replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '');
+    .replace(CONTROL, '');
 }
 
 /** One content line folded into lines of at most 75 octets, continuations starting with a space. */

@@ -48,6 +48,8 @@ Environment (each secret may instead be <NAME>_FILE, the path of a file holding 
                 LIVEPERSON_CONSUMER_KEY, _CONSUMER_SECRET, _TOKEN, _TOKEN_SECRET   OAuth 1.0 (ended 2026-05-31)
               LIVEPERSON_BASE_URL, LIVEPERSON_SENTINEL_BASE_URL, LIVEPERSON_LOGIN_BASE_URL, LIVEPERSON_DOMAIN,
               LIVEPERSON_MONTHLY_QUOTA, LIVEPERSON_QUOTA_LEDGER
+  Hosts       PRIVACY_DELETIONS_ALLOW_HOSTS: hosts (comma-separated; host or host:port) besides the vendors' own
+              that a base URL or domain may name (a proxy, the sandbox); each is warned about on every run
   Journal     PRIVACY_DELETIONS_HASH_SALT (for --hash-ids)
 
 Exit codes: 0 all ok; 1 not all ok (a request not cancelled, a read failed); 2 usage error (flags, input,
@@ -69,6 +71,11 @@ export function connectionOptions(cmd: Command): Command {
     .option('--mixpanel-base-url <url>', 'override the Mixpanel API base URL (env MIXPANEL_BASE_URL)')
     .option('--liveperson-base-url <url>', 'override the LivePerson API base URL (env LIVEPERSON_BASE_URL)')
     .option(
+      '--allow-host <host>',
+      "let credentials go to this host (host or host:port; repeatable), not only to the vendor's own (env PRIVACY_DELETIONS_ALLOW_HOSTS)",
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option(
       '--rate-limit <n>',
       "Mixpanel requests per second per project (default: the account's rateLimit, else 1)",
       positiveInt('--rate-limit'),
@@ -85,6 +92,7 @@ export function accountFlagsOf(o: Record<string, unknown>): AccountFlags {
     domain: o.domain as string | undefined,
     mixpanelBaseUrl: o.mixpanelBaseUrl as string | undefined,
     livepersonBaseUrl: o.livepersonBaseUrl as string | undefined,
+    allowHosts: o.allowHost as string[] | undefined,
   };
 }
 

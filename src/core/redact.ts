@@ -18,6 +18,16 @@ const SECRET_PAIR =
   /\b(access_token|refresh_token|client_secret|id_token|token|password|secret|api_key|apikey)=([^&\s"',]+)/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
+/**
+ * Field names whose string value is a credential wherever it appears (a token endpoint's `access_token`, the Login
+ * Service's `bearer`, `csrf` and `wsuk`, cookies, passwords, keys): replaced whole, and registered by
+ * {@link Redactor.addSecretFieldsOf} so that the same value is scrubbed from any other text too.
+ */
+const SECRET_FIELD =
+  /authorization|token|secret|signature|password|passwd|bearer|csrf|wsuk|cookie|api_?key|credential/i;
+
+export const isSecretField = (name: string) => SECRET_FIELD.test(name);
+
 /** A word after Bearer/Basic is a credential unless it reads like prose: short, and only letters. */
 const credentialShaped = (token: string) => token.length >= 20 || (token.length >= 6 && /[^A-Za-z]/.test(token));
 
@@ -36,6 +46,18 @@ export class Redactor {
     }
     // longest first so a secret containing another is replaced whole
     this.#secrets.sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * Registers every string found under a secret-named field of a JSON-like value (e.g. a token endpoint's answer), so
+   * the value is scrubbed wherever it appears later, even in text that names no field.
+   */
+  addSecretFieldsOf(value: unknown, depth = 0): void {
+    if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return;
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v === 'string' && isSecretField(k)) this.add(v);
+      else this.addSecretFieldsOf(v, depth + 1);
+    }
   }
 
   string(text: string): string {
@@ -76,10 +98,7 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((v) => this.value(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[this.string(k)] =
-        /authorization|token|secret|signature|password/i.test(k) && typeof v === 'string'
-          ? REDACTED
-          : this.value(v, depth + 1);
+      out[this.string(k)] = isSecretField(k) && typeof v === 'string' ? REDACTED : this.value(v, depth + 1);
     }
     return out;
   }

@@ -58,6 +58,11 @@ export interface LivePersonClientOptions extends ClientOptions, RegistryOptions 
   /** Domain API origin (default https://api.liveperson.net). */
   domainApiBaseUrl?: string;
   /**
+   * Hosts (`name` or `name:port`) besides LivePerson's own (under liveperson.net) that the Domain API may name. By
+   * default a lookup naming any other host is refused before anything is sent there: it would receive the token.
+   */
+  allowedHosts?: readonly string[];
+  /**
    * Origin of the OAuth 2.0 token host (e.g. https://va.sentinel.liveperson.net; the SDK adds the documented path),
    * for `auth: { clientCredentials }`; looked up through the Domain API (service `sentinel`) when omitted.
    */
@@ -240,7 +245,7 @@ export function createLivePersonClient(options: LivePersonClientOptions): LivePe
       return async () => fixed;
     }
     domainApi ??= guard.baseUrl(setup, options.domainApiBaseUrl ?? DEFAULT_DOMAIN_API);
-    return createDomainResolver(openTransport, domainApi, siteId, service);
+    return createDomainResolver(openTransport, domainApi, siteId, service, options.allowedHosts);
   };
   const authorizer = createAuthorizer(options.auth, {
     redactor,

@@ -10,7 +10,25 @@ import type { Transport } from '../core/transport.js';
 export const DEFAULT_DOMAIN_API = 'https://api.liveperson.net';
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/i;
 
-export function createDomainResolver(transport: Transport, domainApiBaseUrl: string, siteId: string, service = 'rtbf') {
+/**
+ * Whether a host (with an optional port) is one of LivePerson's: a name under `liveperson.net` on the default https
+ * port, as every host the Domain API documents (va.data-mng.liveperson.net, lo.sentinel.liveperson.net, …) is.
+ */
+export function isLivePersonHost(host: string): boolean {
+  return /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+liveperson\.net(:443)?$/i.test(host);
+}
+
+/**
+ * `allowedHosts`: hosts other than LivePerson's that the Domain API may name (a test server, a proxy the account
+ * explicitly allows). Any other host it names is refused: it would receive the account's token.
+ */
+export function createDomainResolver(
+  transport: Transport,
+  domainApiBaseUrl: string,
+  siteId: string,
+  service = 'rtbf',
+  allowedHosts: readonly string[] = [],
+) {
   let cached: Promise<string> | undefined;
   const op = { vendor: 'liveperson' as const, operation: 'resolveDomain' };
 
@@ -31,6 +49,13 @@ export function createDomainResolver(transport: Transport, domainApiBaseUrl: str
     if (typeof host !== 'string' || !HOST.test(host)) {
       throw unusableResponse(transport, op, found, `the Domain API returned no usable host for service ${service}`);
     }
+    if (!isLivePersonHost(host) && !allowedHosts.some((a) => a.toLowerCase() === host.toLowerCase()))
+      throw unusableResponse(
+        transport,
+        op,
+        found,
+        `the Domain API named ${host} for service ${service}, which is not a LivePerson host (under liveperson.net, port 443); nothing was sent there (allowedHosts admits a host by name)`,
+      );
     return `https://${host}`;
   }
 

@@ -278,9 +278,10 @@ function prepareFile(path: string): void {
 function checkOwnSchema(db: BetterSqlite3.Database, path: string): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
-  const objects = db
-    .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'")
-    .all() as { type: string; name: string }[];
+  const objects = db.prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%'").all() as {
+    type: string;
+    name: string;
+  }[];
   if (appId !== APPLICATION_ID && appId !== 0)
     throw new Error(`${path} belongs to another program (SQLite application_id ${appId}); it is not a registry`);
   if (appId === 0 && objects.length > 0 && !objects.some((o) => o.name === 'meta' && o.type === 'table'))

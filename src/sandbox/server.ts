@@ -262,7 +262,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (!b.username || !b.password) return send(res, 400, { message: 'username and password are required' });
     if (revoked.has(String(b.password))) return send(res, 401, { message: 'wrong user name or password' });
-    return send(res, 200, { bearer: issue(), config: {} });
+    // As the Login Service: the session's csrf and wsuk come with the bearer, secrets as much as it is.
+    return send(res, 200, {
+      bearer: issue(),
+      csrf: randomUUID().replaceAll('-', ''),
+      wsuk: randomUUID().replaceAll('-', ''),
+      config: {},
+    });
   }
 
   function liveperson(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {

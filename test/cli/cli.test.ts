@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAIN_START, lineDigest } from '../../src/cli/store/journal.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { BIN, type Run, runProcess } from '../helpers/cli-process.js';
+import { ALLOW_LOOPBACK, BIN, type Run, runProcess } from '../helpers/cli-process.js';
 import { scriptedServer, sendJson } from '../helpers/http-server.js';
 import { type SandboxBehindPrism, startSandboxBehindPrism } from '../helpers/sandbox-behind-prism.js';
 
@@ -79,6 +79,7 @@ function cliOnTerminal(args: string[], typed: string): Promise<Run> {
     const child = spawn('script', ['-qec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], {
       env: {
         PATH: process.env.PATH ?? '',
+        ...ALLOW_LOOPBACK,
         ...ENV,
         MIXPANEL_BASE_URL: mpUrl,
         LIVEPERSON_BASE_URL: lpUrl,

@@ -61,7 +61,10 @@ describe('recorded exchanges (doctor --record)', () => {
       const e = exchangeOf(f);
       const op = operationOf(operations, e);
       expect(op?.operationId, f.file).toBe(f.operation);
-      expect(driftsOf(op as NonNullable<typeof op>, e, f.account, new Redactor()), f.file).toEqual([]);
+      expect(driftsOf(op as NonNullable<typeof op>, e, f.account, new Redactor(), 50), f.file).toEqual({
+        drifts: [],
+        total: 0,
+      });
     }
   });
 

@@ -10,7 +10,13 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `command argv` with exactly `env` (plus PATH), stdin closed; resolves when it exits. */
+/**
+ * Loopback, where the tests' sandbox and fault servers listen: credentials may go there (the CLI refuses hosts that
+ * are not the vendor's unless allowed). A test of that refusal sets PRIVACY_DELETIONS_ALLOW_HOSTS to ''.
+ */
+export const ALLOW_LOOPBACK = { PRIVACY_DELETIONS_ALLOW_HOSTS: '127.0.0.1' };
+
+/** Runs `command argv` with exactly `env` (plus PATH and {@link ALLOW_LOOPBACK}), stdin closed; resolves when it exits. */
 export function runProcess(
   command: string,
   argv: string[],
@@ -18,7 +24,7 @@ export function runProcess(
 ): Promise<Run> {
   return new Promise((res) => {
     const child = spawn(command, argv, {
-      env: { PATH: process.env.PATH ?? '', ...opts.env },
+      env: { PATH: process.env.PATH ?? '', ...ALLOW_LOOPBACK, ...opts.env },
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -173,6 +173,7 @@ registry.close();
           MIXPANEL_PROJECT_TOKEN: 'p',
           MIXPANEL_OAUTH_TOKEN: 'o',
           MIXPANEL_BASE_URL: 'http://127.0.0.1:9',
+          PRIVACY_DELETIONS_ALLOW_HOSTS: '127.0.0.1',
         },
       }).catch((e: RunError) => e);
       expect((unbuilt as RunError).code).toBe(2);
@@ -206,7 +207,7 @@ registry.close();
     });
     const probe = await run(cli, ['doctor', '--probe', '--retries', '0'], {
       cwd: consumer,
-      env: { ...process.env, P: 'p', O: 'o' },
+      env: { ...process.env, P: 'p', O: 'o', PRIVACY_DELETIONS_ALLOW_HOSTS: '127.0.0.1' },
     }).catch((e: RunError) => e);
     expect(probe.stdout).toMatch(/a\s+authenticated read\s+FAIL\s+ConnectionError/);
     expect(probe.stdout).toContain('drift from the specs: none');

@@ -3,6 +3,7 @@
  * one, from today's environment variables (one account per vendor, named after it). Settings and credentials are
  * resolved only when an account is used, so a run that touches one vendor needs only that vendor's credentials.
  */
+import { dirname } from 'node:path';
 import { LIVEPERSON_OAUTH1_END_OF_LIFE, type LivePersonAuth } from '../../liveperson/auth.js';
 import { type MixpanelRegion, mixpanelOAuthTokenExpiry } from '../../mixpanel/client.js';
 import type { CliVendor } from '../options.js';
@@ -14,6 +15,7 @@ import {
   type MixpanelAccountSettings,
   readConfigFile,
 } from './config-file.js';
+import { checkDestinations, type HostAllowance, hostAllowances } from './hosts.js';
 import {
   type Credential,
   env,
@@ -51,6 +53,8 @@ export interface LivePersonConnection {
   monthlyQuota?: number | undefined;
   quotaLedger?: string | undefined;
   cancelWindowMs?: number | undefined;
+  /** Hosts besides LivePerson's own that the Domain API may name (the explicitly allowed ones). */
+  allowedHosts?: string[] | undefined;
 }
 
 export type Connection = MixpanelConnection | LivePersonConnection;
@@ -71,10 +75,38 @@ export interface AccountFlags {
   domain?: string | undefined;
   mixpanelBaseUrl?: string | undefined;
   livepersonBaseUrl?: string | undefined;
+  /** --allow-host: hosts besides the vendors' own that credentials may go to. */
+  allowHosts?: string[] | undefined;
 }
 
 const ENV_ORIGIN = 'environment';
 const DAY_MS = 86_400_000;
+
+/**
+ * The connection, refused when a setting sends its credentials to a host that is neither the vendor's nor allowed
+ * (`labels` names each setting as the user wrote it: a config key, an environment variable).
+ */
+function checked<T extends Connection>(
+  account: string,
+  where: string,
+  allowances: HostAllowance[],
+  labels: Partial<Record<'baseUrl' | 'domain' | 'sentinelBaseUrl' | 'loginBaseUrl', string>>,
+  c: T,
+): T {
+  const urls: [string, string | undefined][] =
+    c.vendor === 'mixpanel'
+      ? [[labels.baseUrl ?? 'baseUrl', c.baseUrl]]
+      : [
+          [labels.baseUrl ?? 'baseUrl', c.baseUrl],
+          [labels.domain ?? 'domain', c.domain === undefined ? undefined : `https://${c.domain}`],
+          [labels.sentinelBaseUrl ?? 'sentinelBaseUrl', c.sentinelBaseUrl],
+          [labels.loginBaseUrl ?? 'loginBaseUrl', c.loginBaseUrl],
+        ];
+  const given = urls.filter((u): u is [string, string] => u[1] !== undefined);
+  checkDestinations(account, where, c.vendor, given, allowances);
+  if (c.vendor === 'liveperson') c.allowedHosts = allowances.flatMap((a) => a.hosts);
+  return c;
+}
 
 function once<T>(make: () => T): () => T {
   let done: { value: T } | undefined;
@@ -169,7 +201,7 @@ function checkIssued(issued: string, where: string): string {
 }
 
 /** The two accounts today's environment variables describe, named after their vendors. */
-function accountsFromEnv(flags: AccountFlags): Account[] {
+function accountsFromEnv(flags: AccountFlags, allowances: HostAllowance[]): Account[] {
   const mixpanel: Account = {
     name: 'mixpanel',
     vendor: 'mixpanel',
@@ -182,7 +214,8 @@ function accountsFromEnv(flags: AccountFlags): Account[] {
           'Mixpanel needs MIXPANEL_PROJECT_TOKEN and MIXPANEL_OAUTH_TOKEN in the environment (or each as …_FILE, a file holding it)',
         );
       const issued = env('MIXPANEL_OAUTH_TOKEN_ISSUED');
-      return {
+      const base = { baseUrl: flags.mixpanelBaseUrl ? '--mixpanel-base-url' : 'MIXPANEL_BASE_URL' };
+      return checked('mixpanel', 'the environment', allowances, base, {
         vendor: 'mixpanel',
         projectToken,
         oauthToken,
@@ -190,7 +223,7 @@ function accountsFromEnv(flags: AccountFlags): Account[] {
         region: (flags.region ?? env('MIXPANEL_REGION') ?? 'us') as MixpanelRegion,
         baseUrl: flags.mixpanelBaseUrl ?? env('MIXPANEL_BASE_URL'),
         trailingSlash: booleanEnv('MIXPANEL_TRAILING_SLASH'),
-      };
+      });
     }),
   };
   const liveperson: Account = {
@@ -200,7 +233,13 @@ function accountsFromEnv(flags: AccountFlags): Account[] {
     connect: once((): LivePersonConnection => {
       const siteId = flags.siteId ?? env('LIVEPERSON_SITE_ID');
       if (!siteId) throw new UsageError('LivePerson needs --site-id or LIVEPERSON_SITE_ID');
-      return {
+      const labels = {
+        baseUrl: flags.livepersonBaseUrl ? '--liveperson-base-url' : 'LIVEPERSON_BASE_URL',
+        domain: flags.domain ? '--domain' : 'LIVEPERSON_DOMAIN',
+        sentinelBaseUrl: 'LIVEPERSON_SENTINEL_BASE_URL',
+        loginBaseUrl: 'LIVEPERSON_LOGIN_BASE_URL',
+      };
+      return checked('liveperson', 'the environment', allowances, labels, {
         vendor: 'liveperson',
         siteId,
         ...livePersonAuthFromEnv(),
@@ -210,40 +249,46 @@ function accountsFromEnv(flags: AccountFlags): Account[] {
         domain: flags.domain ?? env('LIVEPERSON_DOMAIN'),
         monthlyQuota: positiveIntegerEnv('LIVEPERSON_MONTHLY_QUOTA'),
         quotaLedger: env('LIVEPERSON_QUOTA_LEDGER'),
-      };
+      });
     }),
   };
   return [mixpanel, liveperson];
 }
 
 /** A config account's sign-in: its one `auth` entry, each part read through its reference. */
-function livePersonAuthFromConfig(s: LivePersonAccountSettings, where: string): LivePersonSignIn {
+function livePersonAuthFromConfig(s: LivePersonAccountSettings, where: string, dir: string): LivePersonSignIn {
   const [kind, refs] = Object.entries(s.auth)[0] as [
     LivePersonConnection['authKind'],
     SecretRef | Record<string, SecretRef>,
   ];
   const credentials =
     kind === 'bearer'
-      ? { bearer: secretFromRef(refs as SecretRef, `${where}.auth.bearer`) }
+      ? { bearer: secretFromRef(refs as SecretRef, `${where}.auth.bearer`, dir) }
       : Object.fromEntries(
           Object.entries(refs as Record<string, SecretRef>).map(([k, ref]) => [
             k,
-            secretFromRef(ref, `${where}.auth.${kind}.${k}`),
+            secretFromRef(ref, `${where}.auth.${kind}.${k}`, dir),
           ]),
         );
   return livePersonSignIn(kind, credentials, `${where}.auth.clientCredentials`);
 }
 
-function accountFromConfig(name: string, s: AccountSettings, path: string): Account {
+function accountFromConfig(name: string, s: AccountSettings, path: string, allowances: HostAllowance[]): Account {
   const where = `${path}: accounts.${name}`;
+  const labels = {
+    baseUrl: `accounts.${name}.baseUrl`,
+    domain: `accounts.${name}.domain`,
+    sentinelBaseUrl: `accounts.${name}.sentinelBaseUrl`,
+    loginBaseUrl: `accounts.${name}.loginBaseUrl`,
+  };
   const connect: () => Connection =
     s.vendor === 'mixpanel'
       ? (): MixpanelConnection => {
           const m: MixpanelAccountSettings = s;
-          return {
+          return checked(name, path, allowances, labels, {
             vendor: 'mixpanel',
-            projectToken: secretFromRef(m.projectToken, `${where}.projectToken`),
-            oauthToken: secretFromRef(m.oauthToken, `${where}.oauthToken`),
+            projectToken: secretFromRef(m.projectToken, `${where}.projectToken`, dirname(path)),
+            oauthToken: secretFromRef(m.oauthToken, `${where}.oauthToken`, dirname(path)),
             oauthTokenIssued:
               m.oauthTokenIssued === undefined
                 ? undefined
@@ -252,20 +297,21 @@ function accountFromConfig(name: string, s: AccountSettings, path: string): Acco
             baseUrl: m.baseUrl,
             rateLimit: m.rateLimit,
             trailingSlash: m.trailingSlash,
-          };
+          });
         }
-      : (): LivePersonConnection => ({
-          vendor: 'liveperson',
-          siteId: s.siteId,
-          ...livePersonAuthFromConfig(s, where),
-          domain: s.domain,
-          baseUrl: s.baseUrl,
-          sentinelBaseUrl: s.sentinelBaseUrl,
-          loginBaseUrl: s.loginBaseUrl,
-          monthlyQuota: s.monthlyQuota,
-          quotaLedger: s.quotaLedger,
-          cancelWindowMs: s.cancelWindowDays === undefined ? undefined : s.cancelWindowDays * DAY_MS,
-        });
+      : (): LivePersonConnection =>
+          checked(name, path, allowances, labels, {
+            vendor: 'liveperson',
+            siteId: s.siteId,
+            ...livePersonAuthFromConfig(s, where, dirname(path)),
+            domain: s.domain,
+            baseUrl: s.baseUrl,
+            sentinelBaseUrl: s.sentinelBaseUrl,
+            loginBaseUrl: s.loginBaseUrl,
+            monthlyQuota: s.monthlyQuota,
+            quotaLedger: s.quotaLedger,
+            cancelWindowMs: s.cancelWindowDays === undefined ? undefined : s.cancelWindowDays * DAY_MS,
+          });
   return { name, vendor: s.vendor, origin: path, connect: once<Connection>(connect) };
 }
 
@@ -320,15 +366,16 @@ const ACCOUNT_FLAGS: [keyof AccountFlags, string][] = [
 /** The accounts of the config file (`--config`, or the default file if present), else of the environment. */
 export function loadAccounts(configFlag: string | undefined, flags: AccountFlags): Accounts {
   const path = findConfigFile(configFlag);
-  if (path === undefined) return new Accounts(accountsFromEnv(flags));
+  if (path === undefined) return new Accounts(accountsFromEnv(flags, hostAllowances(flags.allowHosts, undefined)));
   const given = ACCOUNT_FLAGS.filter(([k]) => flags[k] !== undefined).map(([, f]) => f);
   if (given.length)
     throw new UsageError(
       `${given.join(', ')} describe the environment's account; with the config file ${path} set ${given.length > 1 ? 'them' : 'it'} in the account there`,
     );
   const config = readConfigFile(path);
+  const allowances = hostAllowances(flags.allowHosts, config.allowHosts, path);
   return new Accounts(
-    [...config.accounts].map(([name, s]) => accountFromConfig(name, s, path)),
+    [...config.accounts].map(([name, s]) => accountFromConfig(name, s, path, allowances)),
     path,
   );
 }

@@ -1,11 +1,6 @@
 /** Builds SDK clients for accounts, one per account, when a command first needs it. */
 import { type CancelWindowState, cancelWindowState, type RefusalRules } from '../../core/cancel.js';
-import {
-  AuthenticationError,
-  InvalidInputError,
-  MonthlyQuotaError,
-  PermissionDeniedError,
-} from '../../core/errors.js';
+import { AuthenticationError, InvalidInputError, MonthlyQuotaError, PermissionDeniedError } from '../../core/errors.js';
 import type { RequestRegistry } from '../../core/registry.js';
 import {
   createLivePersonClient,
@@ -105,6 +100,7 @@ export function livePersonClient(c: LivePersonConnection, flags: ClientFlags, ac
       ...(c.domain ? { domain: c.domain } : {}),
       ...(c.sentinelBaseUrl ? { sentinelBaseUrl: c.sentinelBaseUrl } : {}),
       ...(c.loginBaseUrl ? { loginBaseUrl: c.loginBaseUrl } : {}),
+      ...(c.allowedHosts?.length ? { allowedHosts: c.allowedHosts } : {}),
       monthlyQuota: {
         ledger,
         ...(limit === undefined ? {} : { limit }),

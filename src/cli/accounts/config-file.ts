@@ -4,12 +4,13 @@
  * anything is sent, and every problem is named with its line. A secret written into the file is refused: the file is
  * meant to be shared and committed, so credentials are references to the environment or to files.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
 import schema from '../../../schema/config.schema.json' with { type: 'json' };
-import { fileProblem, UsageError } from '../usage.js';
+import { FILE_LIMITS, readBoundedFile } from '../files.js';
+import { UsageError } from '../usage.js';
 import type { SecretRef } from './secrets.js';
 
 export const DEFAULT_CONFIG_FILE = 'privacy-deletions.config.json';
@@ -51,6 +52,8 @@ export type AccountSettings = MixpanelAccountSettings | LivePersonAccountSetting
 export interface ConfigFile {
   path: string;
   accounts: Map<string, AccountSettings>;
+  /** Hosts besides the vendors' own that the accounts' URLs may name. */
+  allowHosts?: string[] | undefined;
 }
 
 /** The config file to use: `--config`, else the default name in the working directory if it exists. */
@@ -104,14 +107,83 @@ function describe(error: ErrorObject, value: unknown): string {
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 
+/**
+ * Refuses a config file that someone else could have written, as ssh treats its own: it decides where credentials
+ * go and which secrets are read, so one that others may write (group or world) or that belongs to another user than
+ * this one or root could redirect them.
+ */
+function checkOwnership(path: string, mode: number, uid: number): void {
+  const me = process.getuid?.();
+  if (me === undefined) return; // no owners to compare (Windows)
+  if (uid !== me && uid !== 0)
+    throw new UsageError(
+      `the config file ${path} belongs to user ${uid}, not to you (${me}) or root; refusing to read it: it decides where credentials are sent`,
+    );
+  if ((mode & 0o022) !== 0)
+    throw new UsageError(
+      `the config file ${path} can be written by ${mode & 0o002 ? 'anyone' : 'its group'} (mode ${mode.toString(8).padStart(3, '0')}); refusing to read it: it decides where credentials are sent (chmod go-w ${path})`,
+    );
+}
+
+/** Deeper than this, a config file is not one (a hand-made file nests 5 levels); checked without recursion. */
+const MAX_NESTING = 32;
+
+/** The line where nesting first passes MAX_NESTING, or undefined. Strings are skipped, escapes included. */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  let line = 1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > MAX_NESTING) return line;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
+}
+
+/** Each key given twice in one object, with both lines (JSON.parse would keep the last one silently). */
+function duplicateKeys(tree: Node, text: string, path: string): string[] {
+  const problems: string[] = [];
+  const walk = (node: Node, at: string[]) => {
+    if (node.type === 'object') {
+      const seen = new Map<string, number>();
+      for (const property of node.children ?? []) {
+        const [key, value] = property.children ?? [];
+        if (!key) continue;
+        const name = String(key.value);
+        const line = lineAt(text, key.offset);
+        const first = seen.get(name);
+        if (first !== undefined)
+          problems.push(
+            `${path}:${line}: ${[...at, name].join('.')}: given twice (lines ${first} and ${line}); keep one`,
+          );
+        else seen.set(name, line);
+        if (value) walk(value, [...at, name]);
+      }
+    } else if (node.type === 'array')
+      for (const [i, child] of (node.children ?? []).entries()) walk(child, [...at, String(i)]);
+  };
+  walk(tree, []);
+  return problems;
+}
+
 /** Reads and checks a config file; a UsageError lists every problem with its line. */
 export function readConfigFile(path: string): ConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw fileProblem('the config file', path, err);
-  }
+  const file = readBoundedFile(path, 'the config file', FILE_LIMITS.config);
+  checkOwnership(path, file.mode, file.uid);
+  // A UTF-8 byte-order mark (Windows editors write one) is not part of the JSON.
+  const text = file.text.replace(/^\uFEFF/, '');
+  const deep = tooDeepAt(text);
+  if (deep !== undefined)
+    throw new UsageError(
+      `${path}:${deep}: nested deeper than ${MAX_NESTING} levels; a config file is not (nothing was sent)`,
+    );
   const parseErrors: ParseError[] = [];
   const tree = parseTree(text, parseErrors, { disallowComments: true, allowTrailingComma: false });
   if (parseErrors.length || !tree) {
@@ -121,6 +193,11 @@ export function readConfigFile(path: string): ConfigFile {
       `${path}${where}: not valid JSON (${first ? printParseErrorCode(first.error) : 'empty file'})`,
     );
   }
+  const duplicates = duplicateKeys(tree, text, path);
+  if (duplicates.length)
+    throw new UsageError(
+      `the config file has ${duplicates.length} problem(s); nothing was sent:\n  ${duplicates.join('\n  ')}`,
+    );
   const data: unknown = JSON.parse(text);
   validator ??= new Ajv({ allErrors: true, strict: true }).compile(schema);
   if (!validator(data)) {
@@ -147,6 +224,6 @@ export function readConfigFile(path: string): ConfigFile {
     const list = [...new Set(problems.sort((a, b) => a.line - b.line).map((p) => p.text))];
     throw new UsageError(`the config file has ${list.length} problem(s); nothing was sent:\n  ${list.join('\n  ')}`);
   }
-  const accounts = new Map(Object.entries((data as { accounts: Record<string, AccountSettings> }).accounts));
-  return { path, accounts };
+  const config = data as { accounts: Record<string, AccountSettings>; allowHosts?: string[] };
+  return { path, accounts: new Map(Object.entries(config.accounts)), allowHosts: config.allowHosts };
 }

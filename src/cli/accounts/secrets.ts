@@ -3,8 +3,10 @@
  * credentials), or the `{env}` / `{file}` references of a config file; never flags, never the config file itself.
  * Every secret read is added to the one redactor that filters everything the CLI prints.
  */
-import { readFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Redactor } from '../../core/redact.js';
+import { FILE_LIMITS, readBoundedFile } from '../files.js';
 import { fileProblem, UsageError } from '../usage.js';
 
 /** A secret and where it came from (said by `doctor`; the value itself is never printed). */
@@ -24,14 +26,35 @@ export const env = (name: string) => {
 const redactor = new Redactor([]);
 const secretsRead = new Map<string, Credential | undefined>();
 
-/** The text of a secret file, trailing newline dropped; undefined when it holds only whitespace. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a secret holding control characters is refused
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/**
+ * The text of a secret file, trailing newline dropped; undefined when it holds only whitespace. A secret is one line
+ * of printable text in a regular file of at most 16 KiB: anything else (a private key, a pipe, /proc/self/environ, a
+ * device) is refused before it could be sent as a credential. A file others may read is warned about.
+ */
 function readSecretFile(path: string, what: string): string | undefined {
+  let real: string;
   try {
-    const value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-    return value.trim() === '' ? undefined : value;
+    real = realpathSync(path);
   } catch (err) {
     throw fileProblem(what, path, err);
   }
+  if (/^\/(proc|sys|dev)(\/|$)/.test(real))
+    throw new UsageError(`${what} ${path} is a ${real.split('/')[1]} file, not a file holding a secret`);
+  const { text, mode } = readBoundedFile(path, what, FILE_LIMITS.secret);
+  const value = text.replace(/\r?\n$/, '');
+  if (value.trim() === '') return undefined;
+  if (CONTROL.test(value))
+    throw new UsageError(
+      `${what} ${path} holds ${/[\r\n]/.test(value) ? 'more than one line' : 'control characters'}; a secret file holds one token, key or password on one line${/-----BEGIN /.test(value) ? ' (this looks like a PEM private key)' : ''}`,
+    );
+  if ((mode & 0o044) !== 0)
+    process.stderr.write(
+      `warning: the secret file ${path} can be read by ${mode & 0o004 ? 'anyone' : 'its group'} (mode ${mode.toString(8).padStart(3, '0')}); chmod go-r ${path}\n`,
+    );
+  return value;
 }
 
 const remember = (key: string, read: () => Credential | undefined): Credential | undefined => {
@@ -58,9 +81,13 @@ export function secretFromEnv(name: string): Credential | undefined {
   });
 }
 
-/** The secret a config reference points to; `where` names the setting (e.g. `accounts.eu.oauthToken`) for errors. */
-export function secretFromRef(ref: SecretRef, where: string): Credential {
-  const key = 'env' in ref ? `env:${ref.env}` : `file:${ref.file}`;
+/**
+ * The secret a config reference points to; `where` names the setting (e.g. `accounts.eu.oauthToken`) for errors. A
+ * relative `{file}` is read from `baseDir`, the config file's folder, not from wherever the command was started.
+ */
+export function secretFromRef(ref: SecretRef, where: string, baseDir: string): Credential {
+  const file = 'file' in ref ? resolve(baseDir, ref.file) : undefined;
+  const key = 'env' in ref ? `env:${ref.env}` : `file:${file}`;
   const credential = remember(key, () => {
     if ('env' in ref) {
       const value = env(ref.env);
@@ -68,17 +95,17 @@ export function secretFromRef(ref: SecretRef, where: string): Credential {
     }
     let value: string | undefined;
     try {
-      value = readSecretFile(ref.file, 'the file');
+      value = readSecretFile(file as string, 'the file');
     } catch (err) {
       throw err instanceof UsageError ? new UsageError(`${where}: ${err.message}`) : err;
     }
-    return value === undefined ? undefined : { value, from: `file ${ref.file}` };
+    return value === undefined ? undefined : { value, from: `file ${file}` };
   });
   if (!credential)
     throw new UsageError(
       'env' in ref
         ? `${where}: the environment variable ${ref.env} is not set (or is empty)`
-        : `${where}: the file ${ref.file} is empty`,
+        : `${where}: the file ${file} is empty`,
     );
   return credential;
 }

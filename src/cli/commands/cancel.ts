@@ -11,12 +11,7 @@ import { type ClientPool, clientPool, reportHalts } from '../accounts/clients.js
 import { cliRedactor, hashSaltFromEnv } from '../accounts/secrets.js';
 import { prepareItems } from '../items.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
-import {
-  type Receipt,
-  type ReceiptOutcome,
-  runCancellations,
-  SUCCESS_OUTCOMES,
-} from '../run/cancel-run.js';
+import { type Receipt, type ReceiptOutcome, runCancellations, SUCCESS_OUTCOMES } from '../run/cancel-run.js';
 import { createReporter } from '../run/output.js';
 import { type SplitResult, splitRequest } from '../run/split.js';
 import { planForSubjects, type SubjectPlan, subjectsOf } from '../run/subject-plan.js';
@@ -254,7 +249,8 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   process.stderr.write(`${summary || 'nothing to do'}\n`);
   const stopped = reportHalts(
     halted,
-    () => `the account's remaining requests were not sent.${o.journal ? ' Fix the cause and run again with --resume.' : ''}`,
+    () =>
+      `the account's remaining requests were not sent.${o.journal ? ' Fix the cause and run again with --resume.' : ''}`,
   );
   if (stop.signal.aborted) {
     process.stderr.write(
@@ -267,7 +263,9 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   if (splits.length)
     process.stderr.write(`split ${splits.filter((x) => x.outcome === 'split').length} of ${splits.length}\n`);
   if (plan?.unmatched.length)
-    process.stderr.write(`${plan.unmatched.length} subject(s) matched no open request (${plan.unmatched.join(', ')})\n`);
+    process.stderr.write(
+      `${plan.unmatched.length} subject(s) matched no open request (${plan.unmatched.join(', ')})\n`,
+    );
   if (plan?.unmatched.length || stopped) return 1;
   if (o.split ? splits.some((x) => x.outcome !== 'split') : plan?.collateral.length) return 1;
   return [...counts.keys()].every((k) => SUCCESS_OUTCOMES.includes(k)) ? 0 : 1;

@@ -8,10 +8,10 @@ import type { DeadlineEntry } from '../../registry/index.js';
 import { loadAccounts } from '../accounts/accounts.js';
 import { AccountHaltedError, clientPool, reportHalts } from '../accounts/clients.js';
 import { cliRedactor } from '../accounts/secrets.js';
-import { accountFlagsOf, clientFlagsOf } from '../options.js';
-import { describeFailure } from '../run/output.js';
 import { checkWritable, writePrivateFile } from '../files.js';
 import { calendar } from '../ical.js';
+import { accountFlagsOf, clientFlagsOf } from '../options.js';
+import { describeFailure } from '../run/output.js';
 import { cliRegistry, REGISTRY_STATE } from '../store/registry.js';
 import { printable } from '../terminal.js';
 import { UsageError } from '../usage.js';
@@ -39,7 +39,10 @@ function deadlineCalendar(rows: { request: DeadlineEntry; closes: number }[]): s
       durationMs: 15 * 60_000,
       summary: `Cancel window closes: ${r.vendor} ${r.account} request ${r.requestId}`,
       description: `Made ${r.requestedAt} by ${r.actor}${r.ticket ? `, ticket ${r.ticket}` : ''}; after this it can no longer be cancelled.`,
-      alarm: { beforeMs: 86_400_000, description: `Cancel window of ${r.vendor} request ${r.requestId} closes in a day` },
+      alarm: {
+        beforeMs: 86_400_000,
+        description: `Cancel window of ${r.vendor} request ${r.requestId} closes in a day`,
+      },
     })),
   );
 }

@@ -8,11 +8,15 @@
 import { loadAccounts } from '../accounts/accounts.js';
 import { cliRedactor } from '../accounts/secrets.js';
 import { type AccountReport, type Check, checkLivePerson, checkMixpanel, type Finding } from '../doctor/checks.js';
-import { type Fixture, fixtureOf, writeFixtures } from '../doctor/exchanges.js';
+import { type Fixture, fixtureOf, learnSecrets, writeFixtures } from '../doctor/exchanges.js';
+import type { Drift } from '../doctor/spec-check.js';
 import { pickAccount } from '../items.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import { printable } from '../terminal.js';
 import { UsageError } from '../usage.js';
+
+/** Drifts described one by one; the rest are counted. */
+const MAX_DRIFTS_SHOWN = 50;
 
 const ENV_PREFIX = { mixpanel: 'MIXPANEL_', liveperson: 'LIVEPERSON_' } as const;
 
@@ -56,26 +60,33 @@ export async function doctorCommand(o: Record<string, unknown>): Promise<number>
     findings.push(...report.findings);
   }
 
-  const drifts = [];
+  const drifts: Drift[] = [];
+  let driftCount = 0;
   const fixtures: Fixture[] = [];
   if (probe || o.record) {
     // Loaded here only: Ajv and the three specs are for this command alone.
     const { loadSpecOperations, operationOf, driftsOf } = await import('../doctor/spec-check.js');
     const operations = await loadSpecOperations();
+    // Every token, session and cookie the exchanges carried is known before anything is described or recorded.
+    for (const { report } of reports) learnSecrets(report.exchanges, redactor);
     for (const { account, vendor, report } of reports) {
       for (const e of report.exchanges) {
         const op = operationOf(operations, e);
-        if (probe && op) drifts.push(...driftsOf(op, e, account, redactor));
+        if (probe && op) {
+          const found = driftsOf(op, e, account, redactor, MAX_DRIFTS_SHOWN - drifts.length);
+          for (const d of found.drifts) drifts.push(d);
+          driftCount += found.total;
+        }
         fixtures.push(fixtureOf(e, { vendor, account, operation: op?.operationId ?? 'domain-api' }, redactor));
       }
     }
   }
   const files = o.record ? writeFixtures(o.record as string, fixtures) : [];
 
-  const failed = checks.some((c) => c.result === 'fail') || drifts.length > 0;
+  const failed = checks.some((c) => c.result === 'fail') || driftCount > 0;
   if (o.json) {
     process.stdout.write(
-      `${JSON.stringify({ ok: !failed, checks, ...(probe ? { findings, drifts } : {}), ...(o.record ? { recorded: files } : {}) }, null, 2)}\n`,
+      `${JSON.stringify({ ok: !failed, checks, ...(probe ? { findings, drifts, driftCount } : {}), ...(o.record ? { recorded: files } : {}) }, null, 2)}\n`,
     );
     return failed ? 1 : 0;
   }
@@ -90,16 +101,18 @@ export async function doctorCommand(o: Record<string, unknown>): Promise<number>
     out('\nopen questions, as the live API answered them:');
     for (const f of findings) out(`  ${f.account}: ${f.question} ${f.answer}`);
     if (findings.length === 0) out('  (none could be probed)');
-    out(`\ndrift from the specs: ${drifts.length === 0 ? 'none' : `${drifts.length}`}`);
+    out(`\ndrift from the specs: ${driftCount === 0 ? 'none' : `${driftCount}`}`);
     for (const d of drifts)
       out(
         `  ${d.account} ${d.operation} HTTP ${d.status} ${d.schemaPath}${d.instancePath ? ` at ${d.instancePath}` : ''}: expected ${d.expected}, got ${d.actual}`,
       );
+    if (driftCount > drifts.length)
+      out(`  … and ${driftCount - drifts.length} more (the first ${drifts.length} are shown)`);
   }
   if (o.record) out(`\nrecorded ${files.length} exchange(s) in ${o.record} (redacted)`);
   const counts = (['ok', 'warn', 'fail', 'skip'] as const).map(
     (r) => `${r} ${checks.filter((c) => c.result === r).length}`,
   );
-  process.stderr.write(`${counts.join(', ')}${probe ? `; drift ${drifts.length}` : ''}\n`);
+  process.stderr.write(`${counts.join(', ')}${probe ? `; drift ${driftCount}` : ''}\n`);
   return failed ? 1 : 0;
 }

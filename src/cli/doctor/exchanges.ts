@@ -5,30 +5,68 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redactor } from '../../core/redact.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../../core/transport.js';
 
 export interface Exchange {
   method: string;
   url: string;
   status: number;
   headers: Headers;
-  /** The body as text ('' when there is none). */
+  /** The body as text ('' when there is none), at most {@link RECORDED_BODY_BYTES}. */
   body: string;
+  /** The body was longer than that: only its start is kept, and it is neither parsed nor checked against a spec. */
+  truncated?: boolean;
+}
+
+/**
+ * What is recorded of one answer's body at most: the SDK's own cap. A hostile or broken server's 2.5 GB answer then
+ * costs 1 MiB here (the recording used to read it whole before the SDK's cap applied).
+ */
+export const RECORDED_BODY_BYTES = DEFAULT_MAX_RESPONSE_BYTES;
+
+/** Up to `max` bytes of a body stream, then the rest left unread (the stream cancelled). */
+async function readCapped(body: ReadableStream<Uint8Array> | null, max: number) {
+  if (!body) return { text: '', truncated: false };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (bytes + value.byteLength > max) {
+      chunks.push(value.subarray(0, max - bytes));
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    bytes += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
 /** A fetch that records each exchange; a failed connection is recorded by nothing and thrown as usual. */
 export function recordingFetch(exchanges: Exchange[]): typeof fetch {
   return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const response = await fetch(input, init);
-    const body = await response.clone().text();
+    const { text: body, truncated } = await readCapped(response.clone().body, RECORDED_BODY_BYTES);
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    exchanges.push({ method: init?.method ?? 'GET', url, status: response.status, headers: response.headers, body });
+    exchanges.push({
+      method: init?.method ?? 'GET',
+      url,
+      status: response.status,
+      headers: response.headers,
+      body,
+      ...(truncated ? { truncated } : {}),
+    });
     return response;
   }) as typeof fetch;
 }
 
 /** The exchange's body parsed as JSON, or undefined when it is empty or not JSON. */
 export function jsonBody(e: Exchange): unknown {
-  if (!e.body) return undefined;
+  if (!e.body || e.truncated) return undefined;
   try {
     return JSON.parse(e.body);
   } catch {
@@ -64,7 +102,13 @@ export function fixtureOf(
     response: {
       status: e.status,
       headers,
-      body: parsed === undefined ? (e.body ? redactor.string(e.body) : null) : redactor.value(parsed),
+      body: e.truncated
+        ? `[not recorded: the answer was larger than ${RECORDED_BODY_BYTES} bytes]`
+        : parsed === undefined
+          ? e.body
+            ? redactor.string(e.body)
+            : null
+          : redactor.value(parsed),
     },
   };
 }
@@ -77,4 +121,18 @@ export function writeFixtures(dir: string, fixtures: Fixture[]): string[] {
     writeFileSync(file, `${JSON.stringify(f, null, 2)}\n`, { mode: 0o600 });
     return file;
   });
+}
+
+/**
+ * Registers with the redactor every secret the exchanges carried (tokens, sessions, csrf and wsuk values, cookies),
+ * before any fixture is made from them: an error body that repeats a token fetched earlier is then scrubbed too.
+ */
+export function learnSecrets(exchanges: Exchange[], redactor: Redactor): void {
+  for (const e of exchanges) {
+    redactor.addSecretFieldsOf(jsonBody(e));
+    for (const cookie of e.headers.getSetCookie?.() ?? []) {
+      const value = /^[^=]*=([^;]*)/.exec(cookie)?.[1];
+      if (value) redactor.add(value);
+    }
+  }
 }

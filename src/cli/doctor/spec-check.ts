@@ -5,7 +5,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Redactor } from '../../core/redact.js';
-import { type Exchange, jsonBody } from './exchanges.js';
+import { type Exchange, jsonBody, RECORDED_BODY_BYTES } from './exchanges.js';
 
 /** One difference between what a spec says and what the vendor answered. */
 export interface Drift {
@@ -119,40 +119,59 @@ function expectedOf(error: ErrorObject): string {
 
 const validators = new Map<string, ValidateFunction>();
 
-/** What in one exchange differs from its spec operation: an undeclared status, or a body the schema refuses. */
-export function driftsOf(op: SpecOperation, e: Exchange, account: string, redactor: Redactor): Drift[] {
+/**
+ * What in one exchange differs from its spec operation: an undeclared status, or a body the schema refuses. At most
+ * `limit` drifts are described (a list of 200,000 bad items would otherwise be 200,000 lines), `total` counts all.
+ */
+export function driftsOf(
+  op: SpecOperation,
+  e: Exchange,
+  account: string,
+  redactor: Redactor,
+  limit: number,
+): { drifts: Drift[]; total: number } {
+  const one = (drift: Drift) => ({ drifts: [drift], total: 1 });
   const at = `#/paths/${escapePointer(op.template)}/${op.method.toLowerCase()}/responses`;
   const base = { account, operation: `${op.spec} ${op.operationId}`, status: e.status };
+  if (e.truncated)
+    return one({
+      ...base,
+      schemaPath: at,
+      expected: `an answer of at most ${RECORDED_BODY_BYTES} bytes (the SDK's cap)`,
+      actual: 'a longer one (not checked)',
+    });
   const declared = op.responses[String(e.status)] ?? op.responses[`${String(e.status)[0]}XX`] ?? op.responses.default;
   if (!declared)
-    return [
-      {
-        ...base,
-        schemaPath: at,
-        expected: `a status the spec declares (${Object.keys(op.responses).join(', ')})`,
-        actual: `HTTP ${e.status}`,
-      },
-    ];
+    return one({
+      ...base,
+      schemaPath: at,
+      expected: `a status the spec declares (${Object.keys(op.responses).join(', ')})`,
+      actual: `HTTP ${e.status}`,
+    });
   const key = op.responses[String(e.status)] ? String(e.status) : `${String(e.status)[0]}XX`;
   const content = declared.content ?? {};
   const mediaType = Object.keys(content).find((m) => m.includes('json'));
   const schema = mediaType ? content[mediaType]?.schema : undefined;
-  if (!schema) return [];
+  if (!schema) return { drifts: [], total: 0 };
   const body = jsonBody(e);
   const where = `${at}/${key}/content/${escapePointer(mediaType as string)}/schema`;
   if (body === undefined)
-    return [
-      { ...base, schemaPath: where, expected: 'a JSON body', actual: brief(redactor.string(e.body || '(empty)')) },
-    ];
+    return one({
+      ...base,
+      schemaPath: where,
+      expected: 'a JSON body',
+      actual: brief(redactor.string(e.body || '(empty)')),
+    });
   const cacheKey = `${op.spec} ${op.operationId} ${key}`;
   let validate = validators.get(cacheKey);
   if (!validate) {
     validate = op.compile(schema);
     validators.set(cacheKey, validate);
   }
-  if (validate(body)) return [];
+  if (validate(body)) return { drifts: [], total: 0 };
   const safe = redactor.value(body);
-  return (validate.errors ?? []).map((error) => ({
+  const errors = validate.errors ?? [];
+  const drifts = errors.slice(0, limit).map((error) => ({
     ...base,
     schemaPath: `${where}${error.schemaPath.slice(1)}`,
     instancePath: error.instancePath || '/',
@@ -166,4 +185,5 @@ export function driftsOf(op: SpecOperation, e: Exchange, account: string, redact
         : valueAt(safe, error.instancePath),
     ),
   }));
+  return { drifts, total: errors.length };
 }

@@ -124,7 +124,8 @@ async function cancelStep(item: InputItem, o: RunOptions): Promise<Receipt | Awa
     };
   }
   const halt = o.clients.halts.get(account);
-  if (halt?.scope === 'all') return finish(item, key, o, notSentReceipt(item, new AccountHaltedError(account, halt), 'failed'));
+  if (halt?.scope === 'all')
+    return finish(item, key, o, notSentReceipt(item, new AccountHaltedError(account, halt), 'failed'));
   let receipt: Receipt;
   // Accepted in an earlier run (its verification died or did not confirm): only verify now, never re-send.
   const alreadyAccepted = o.resume?.accepted.has(known) ?? false;

@@ -25,7 +25,10 @@ export interface NamedSubject {
 
 /** The subject ids of --subject (repeatable) and --subjects-file (one a line; blank lines and # comments skipped). */
 export function subjectsOf(o: Record<string, unknown>): NamedSubject[] {
-  const given = ((o.subject as string[] | undefined) ?? []).map((id, i) => ({ id: id.trim(), where: `--subject #${i + 1}` }));
+  const given = ((o.subject as string[] | undefined) ?? []).map((id, i) => ({
+    id: id.trim(),
+    where: `--subject #${i + 1}`,
+  }));
   const path = o.subjectsFile as string | undefined;
   const fromFile = path
     ? readListFileLines(path, 'the subjects file').map((l) => ({ id: l.text, where: `${path}:${l.line}` }))
