@@ -75,6 +75,8 @@ export interface Sandbox {
   stats(): { requests: number; mixpanel429: number; livePerson429: number; livePersonTokens: number };
   /** From now on, requests bearing this Mixpanel OAuth token or LivePerson bearer token get 401. */
   revoke(credential: string): void;
+  /** Every secret it handed out: LivePerson tokens, Login Service bearers and their csrf and wsuk values. */
+  secretsIssued(): string[];
   /** `METHOD path` of every vendor request received, in order (with `recordRequests`). */
   log: string[];
   close(): Promise<void>;
@@ -96,6 +98,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tokenTtlMs = options.livePersonTokenTtlMs ?? HOUR;
   /** LivePerson tokens this sandbox issued, and when each expires (its clock). */
   const issuedTokens = new Map<string, number>();
+  const sessionSecrets: string[] = [];
 
   const revoked = new Set<string>();
   const bearerOf = (req: IncomingMessage) => (req.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -263,12 +266,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!b.username || !b.password) return send(res, 400, { message: 'username and password are required' });
     if (revoked.has(String(b.password))) return send(res, 401, { message: 'wrong user name or password' });
     // As the Login Service: the session's csrf and wsuk come with the bearer, secrets as much as it is.
-    return send(res, 200, {
-      bearer: issue(),
-      csrf: randomUUID().replaceAll('-', ''),
-      wsuk: randomUUID().replaceAll('-', ''),
-      config: {},
-    });
+    const session = { bearer: issue(), csrf: randomUUID().replaceAll('-', ''), wsuk: randomUUID().replaceAll('-', '') };
+    sessionSecrets.push(session.csrf, session.wsuk);
+    return send(res, 200, { ...session, config: {} });
   }
 
   function liveperson(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown) {
@@ -420,6 +420,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
     },
     stats: () => ({ ...counters }),
+    secretsIssued: () => [...issuedTokens.keys(), ...sessionSecrets],
     revoke: (credential) => {
       if (credential) revoked.add(credential);
     },

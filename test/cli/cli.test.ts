@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAIN_START, lineDigest } from '../../src/cli/store/journal.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { ALLOW_LOOPBACK, BIN, type Run, runProcess } from '../helpers/cli-process.js';
+import { ALLOW_LOOPBACK, BIN, type Run, runProcess, withoutLoopbackWarnings } from '../helpers/cli-process.js';
 import { scriptedServer, sendJson } from '../helpers/http-server.js';
 import { type SandboxBehindPrism, startSandboxBehindPrism } from '../helpers/sandbox-behind-prism.js';
 
@@ -60,17 +60,19 @@ function cli(
   const [command, argv] = opts.fileSizeLimitKiB
     ? ['bash', ['-c', `ulimit -f ${opts.fileSizeLimitKiB} && exec "$0" "$@"`, process.execPath, BIN, ...args]]
     : [process.execPath, [BIN, ...args]];
-  return runProcess(command, argv, {
-    env: {
-      ...ENV,
-      MIXPANEL_BASE_URL: mpUrl,
-      LIVEPERSON_BASE_URL: lpUrl,
-      XDG_STATE_HOME: join(dir, 'state'), // the LivePerson quota ledger and the registry, kept out of the real home
-      ...(args[0] === 'create' ? { PRIVACY_DELETIONS_HASH_SALT: REGISTRY_SALT } : {}), // create records in the registry
-      ...opts.env,
-    },
-    ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
-  });
+  return withoutLoopbackWarnings(
+    runProcess(command, argv, {
+      env: {
+        ...ENV,
+        MIXPANEL_BASE_URL: mpUrl,
+        LIVEPERSON_BASE_URL: lpUrl,
+        XDG_STATE_HOME: join(dir, 'state'), // the LivePerson quota ledger and the registry, kept out of the real home
+        ...(args[0] === 'create' ? { PRIVACY_DELETIONS_HASH_SALT: REGISTRY_SALT } : {}), // create records in the registry
+        ...opts.env,
+      },
+      ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
+    }),
+  );
 }
 /** Runs the CLI on a real pseudo-terminal (util-linux `script`), typing `typed` at it. */
 function cliOnTerminal(args: string[], typed: string): Promise<Run> {

@@ -296,10 +296,43 @@ describe('registry', () => {
     expect(conflict.conflicting_distinct_ids.sort()).toEqual(['k-b', 'k-c']);
     const whole = await cli(['report', '--journal', journal]);
     expect(whole.stdout).toContain(`mixpanel mixpanel ${old}: done, others re-submitted as ${result.newRequestId}`);
-    // and a third run finds nothing left to do: the old request is superseded in the registry
+    // and a third run finds nothing left to do: the old request is superseded in the registry, so k-a matches
+    // no open request, which is said (exit 1) rather than passed over as "nothing to do"
     const third = await cli([...args, '--resume']);
-    expect(third.code).toBe(0);
+    expect(third.code).toBe(1);
     expect(third.stderr).toContain('0 open registered request(s) hold them');
+    expect(third.stderr).toContain('no open registered request holds the subject given as --subject #1');
+  }, 60_000);
+
+  it('a --hash-ids journal names the request a split made by its hash, like every other request', async () => {
+    const path = join(dir, 'hashed-split.db');
+    const reg = ['--registry', path];
+    const old = await create('mixpanel', ['hs-a', 'hs-b'], reg);
+    const lpOld = await create('liveperson', ['hs-a', 'hs-c'], reg);
+    const journal = join(dir, 'hashed-split.journal');
+    const run = await cli([
+      'cancel',
+      '--subject',
+      'hs-a',
+      '--split',
+      '--json',
+      '--journal',
+      journal,
+      '--hash-ids',
+      ...reg,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const splits = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.split);
+    expect(splits.map((r) => r.outcome)).toEqual(['split', 'split']);
+    const text = readFileSync(journal, 'utf8');
+    for (const id of [old, lpOld, ...splits.map((r) => r.newRequestId as string)]) expect(text).not.toContain(id);
+    expect(text.match(/"newId":"hmac:[0-9a-f]{32}"/g)?.length).toBeGreaterThanOrEqual(4); // created and done, twice
+    const report = await cli(['report', '--journal', journal]);
+    expect(report.stdout).not.toContain(splits[0].newRequestId);
   }, 60_000);
 
   it('LivePerson split with the monthly quota used up: said before sending, and the request is left standing', async () => {

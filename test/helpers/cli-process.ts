@@ -40,3 +40,15 @@ export function runProcess(
     child.on('close', (code) => res({ code, stdout, stderr }));
   });
 }
+
+/**
+ * The run with stderr's warnings about the allowed loopback host removed (the sandbox gets one per account on every
+ * run; test/cli/safety.test.ts checks them), so tests can compare what else a command says.
+ */
+export async function withoutLoopbackWarnings(run: Promise<Run>): Promise<Run> {
+  const r = await run;
+  return {
+    ...r,
+    stderr: r.stderr.replace(/^warning: account \S+ sends its credentials to 127\.0\.0\.1:\d+ .*\n/gm, ''),
+  };
+}

@@ -5,11 +5,21 @@
  * SQLite loaded from the installed package.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scriptedServer, sendJson } from '../helpers/http-server.js';
 
 const run = promisify(execFile);
 type RunError = { code: number; stdout: string; stderr: string };
@@ -184,6 +194,57 @@ registry.close();
       renameSync(`${build}.away`, build);
     }
   });
+
+  it.each([
+    ['--ignore-scripts', 'not built'],
+    ['--omit=optional', 'not installed'],
+  ])(
+    'installed with %s (no native SQLite): the SDK and the CLI work, the registry commands say what to install',
+    async (flag, why) => {
+      const project = join(work, `bare${flag}`);
+      mkdirSync(project);
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'bare', private: true, type: 'module' }));
+      await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', flag, tarball], { cwd: project });
+      const built = join(project, 'node_modules', 'better-sqlite3', 'build');
+      expect(readdirSync(join(project, 'node_modules')).includes('better-sqlite3') && existsSync(built)).toBe(false);
+      const srv = await scriptedServer((req, res) => {
+        if (req.method === 'DELETE') res.writeHead(204).end();
+        else if (req.method === 'POST') sendJson(res, 200, { status: 'ok', results: { task_id: 'bare-task-1' } });
+        else sendJson(res, 200, { status: 'ok', results: { status: 'REVOKED' } });
+      });
+      const sdk = `import { createMixpanelClient } from 'privacy-deletions';
+        const mp = createMixpanelClient({ projectToken: 'p', oauthToken: 'o', baseUrl: process.argv[1], rateLimit: false });
+        console.log((await mp.cancelDeletion('t-1')).outcome);`;
+      const cancelled = await run(process.execPath, ['--input-type=module', '-e', sdk, srv.url], { cwd: project });
+      expect(cancelled.stdout.trim()).toBe('cancelled');
+      const cli = join(project, 'node_modules', '.bin', 'privacy-deletions');
+      const env = {
+        ...process.env,
+        MIXPANEL_PROJECT_TOKEN: 'p-1234',
+        MIXPANEL_OAUTH_TOKEN: 'o-5678',
+        MIXPANEL_BASE_URL: srv.url,
+        PRIVACY_DELETIONS_ALLOW_HOSTS: '127.0.0.1',
+        XDG_STATE_HOME: join(project, 'state'),
+        PRIVACY_DELETIONS_HASH_SALT: 'bare-salt',
+      };
+      const cancel = await run(cli, ['cancel', '--vendor', 'mixpanel', 't-2', '--json'], { cwd: project, env });
+      expect(JSON.parse(cancel.stdout)).toMatchObject({ outcome: 'cancelled', verified: true });
+      const create = await run(cli, ['create', '--vendor', 'mixpanel', '--ids', 'x', '--yes', '--no-registry'], {
+        cwd: project,
+        env,
+      });
+      expect(JSON.parse(create.stdout)).toMatchObject({ requestId: 'bare-task-1' });
+      const registry = await run(cli, ['deadlines'], { cwd: project, env }).catch((e: RunError) => e);
+      expect((registry as RunError).code).toBe(2);
+      expect(registry.stderr).toContain(
+        why === 'not built' ? "better-sqlite3's native module is not built" : 'better-sqlite3 is not installed',
+      );
+      expect(registry.stderr).toContain(
+        why === 'not built' ? 'npm rebuild better-sqlite3' : 'npm install better-sqlite3@12',
+      );
+    },
+    180_000,
+  );
 
   it('ships the config schema (for editors and the CLI) and the specs doctor --probe checks against', async () => {
     const { stdout } = await run(

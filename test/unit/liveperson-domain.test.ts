@@ -65,4 +65,39 @@ describe('LivePerson domain discovery (Domain API, service rtbf)', () => {
     await expect(lp.getDeletionRequest('5')).resolves.toMatchObject({ status: 'DONE' });
     expect(seenVendor).toEqual(['https://lo.data-mng.liveperson.net/api/account/92186583/personal-data-deletion/5']);
   });
+
+  it('a host the Domain API names outside liveperson.net (or on another port) gets no token, unless allowed by name', async () => {
+    const named = ['evil.example', 'va.data-mng.liveperson.net.evil.example', 'va.data-mng.liveperson.net:8443'];
+    const domainApi = await scriptedServer((_req, res, _s, i) =>
+      sendJson(res, 200, { service: 'rtbf', account: '92186583', baseURI: named[i] ?? 'proxy.corp.example:8443' }),
+    );
+    const reached: string[] = [];
+    const fetchImpl = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.url.startsWith(domainApi.url)) return fetch(request);
+      reached.push(`${request.url} ${request.headers.get('authorization')}`);
+      return Response.json({ request_id: 5, status: 'DONE' });
+    };
+    const make = (allowedHosts?: string[]) =>
+      createLivePersonClient({
+        siteId: '92186583',
+        auth: { bearer: 'b-secret-9' },
+        domainApiBaseUrl: domainApi.url,
+        fetch: fetchImpl as typeof fetch,
+        maxRetries: 0,
+        ...(allowedHosts ? { allowedHosts } : {}),
+      });
+    const lp = make();
+    for (const host of named) {
+      const err = await lp.getDeletionRequest('5').catch((e: unknown) => e);
+      expect((err as Error).message).toContain(
+        `the Domain API named ${host} for service rtbf, which is not a LivePerson host`,
+      );
+    }
+    expect(reached).toEqual([]);
+    await expect(make(['proxy.corp.example:8443']).getDeletionRequest('5')).resolves.toMatchObject({ status: 'DONE' });
+    expect(reached).toEqual([
+      'https://proxy.corp.example:8443/api/account/92186583/personal-data-deletion/5 Bearer b-secret-9',
+    ]);
+  });
 });

@@ -82,12 +82,12 @@ export function checkDestinations(
     try {
       host = new URL(url).host.toLowerCase();
     } catch {
-      throw new UsageError(`${where}.${setting}: ${JSON.stringify(url)} is not a URL`);
+      throw new UsageError(`${where}: ${setting}: ${JSON.stringify(url)} is not a URL`);
     }
     const allowance = allowanceFor(host, allowances);
     if (!allowance)
       throw new UsageError(
-        `${where}.${setting} sends account ${account}'s credentials to ${host}, which is not a ${vendor === 'mixpanel' ? 'Mixpanel host (https://*.mixpanel.com)' : 'LivePerson host (https://*.liveperson.net)'}; ` +
+        `${where}: ${setting} sends account ${account}'s credentials to ${host}, which is not a ${vendor === 'mixpanel' ? 'Mixpanel host (https://*.mixpanel.com)' : 'LivePerson host (https://*.liveperson.net)'}; ` +
           `nothing was sent. If that host is yours (a proxy, the sandbox), allow it with --allow-host ${host.replace(/:\d+$/, '')} or ${ALLOW_ENV}`,
       );
     allowed.push(host);

@@ -15,6 +15,7 @@ export async function sandboxCommand(o: {
   });
   process.stdout.write(
     `sandbox listening on ${sb.url}\n  Mixpanel base URL:   ${sb.url}/mixpanel\n  LivePerson base URL: ${sb.url}/liveperson\n` +
+      '  credentials may go to it once allowed: export PRIVACY_DELETIONS_ALLOW_HOSTS=127.0.0.1 (or --allow-host 127.0.0.1)\n' +
       `  control (content-type: application/json): POST ${sb.url}/_sandbox/clock {"advanceMs":…}, POST ${sb.url}/_sandbox/seed {"vendor","count","ageMs","siteId" or "project"}\n`,
   );
   await new Promise<void>((resolve) => {

@@ -24,43 +24,55 @@ export interface Exchange {
  */
 export const RECORDED_BODY_BYTES = DEFAULT_MAX_RESPONSE_BYTES;
 
-/** Up to `max` bytes of a body stream, then the rest left unread (the stream cancelled). */
+/** Up to `max` bytes of a body stream, and whether there was more (the rest is not read: the stream is cancelled). */
 async function readCapped(body: ReadableStream<Uint8Array> | null, max: number) {
-  if (!body) return { text: '', truncated: false };
+  if (!body) return { bytes: new Uint8Array(0), truncated: false };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
-  let bytes = 0;
+  let size = 0;
   let truncated = false;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (bytes + value.byteLength > max) {
-      chunks.push(value.subarray(0, max - bytes));
+    if (size + value.byteLength > max) {
+      chunks.push(value.subarray(0, max - size));
+      size = max;
       truncated = true;
       await reader.cancel();
       break;
     }
     chunks.push(value);
-    bytes += value.byteLength;
+    size += value.byteLength;
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+  return { bytes: Buffer.concat(chunks), truncated };
 }
 
-/** A fetch that records each exchange; a failed connection is recorded by nothing and thrown as usual. */
+/** Statuses whose answer has no body (a Response refuses one). */
+const NULL_BODY = new Set([204, 205, 304]);
+
+/**
+ * A fetch that records each exchange; a failed connection is recorded by nothing and thrown as usual. The body is
+ * read here once, to one byte past the cap, and handed on as read: the SDK then meets the same over-long answer and
+ * refuses it as it would, and nothing larger is ever held (no clone, whose other half would buffer the rest).
+ */
 export function recordingFetch(exchanges: Exchange[]): typeof fetch {
   return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const response = await fetch(input, init);
-    const { text: body, truncated } = await readCapped(response.clone().body, RECORDED_BODY_BYTES);
+    const { bytes, truncated } = await readCapped(response.body, RECORDED_BODY_BYTES + 1);
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     exchanges.push({
       method: init?.method ?? 'GET',
       url,
       status: response.status,
       headers: response.headers,
-      body,
+      body: truncated ? '' : Buffer.from(bytes).toString('utf8'),
       ...(truncated ? { truncated } : {}),
     });
-    return response;
+    return new Response(NULL_BODY.has(response.status) ? null : bytes, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   }) as typeof fetch;
 }
 
