@@ -4,12 +4,14 @@
 // Each entry is reported against its goal (issue 12) and fails the check only above its ceiling, set just above the
 // size at the time of writing: the goals for the whole SDK and the Mixpanel entry are not met yet (see README), and
 // the ceiling keeps the weight from growing unnoticed. Raised once, knowingly, for LivePerson's OAuth 2.0 client
-// credentials and Login Service (+1.3 kB; loading them through import() saved nothing: two chunks gzip worse). Needs dist/ (npm run build).
+// credentials and Login Service (+1.3 kB; loading them through import() saved nothing: two chunks gzip worse), and
+// again by 0.1 kB for the check that LivePerson's Domain API names only LivePerson hosts (issue 18: the token would
+// go to any host it named). Needs dist/ (npm run build).
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const BUDGETS = [
-  { name: 'privacy-deletions', entry: 'dist/src/index.js', goalKb: 12, ceilingKb: 15.6 },
+  { name: 'privacy-deletions', entry: 'dist/src/index.js', goalKb: 12, ceilingKb: 15.7 },
   { name: 'privacy-deletions/mixpanel', entry: 'dist/src/mixpanel/index.js', goalKb: 8, ceilingKb: 11.8 },
   { name: 'privacy-deletions/liveperson', entry: 'dist/src/liveperson/index.js', ceilingKb: 13.6 },
   { name: 'openapi-fetch (for scale)', entry: 'node_modules/openapi-fetch/dist/index.mjs' },

@@ -52,9 +52,10 @@ Environment (each secret may instead be <NAME>_FILE, the path of a file holding 
               that a base URL or domain may name (a proxy, the sandbox); each is warned about on every run
   Journal     PRIVACY_DELETIONS_HASH_SALT (for --hash-ids)
 
-Exit codes: 0 all ok; 1 not all ok (a request not cancelled, a read failed); 2 usage error (flags, input,
-credentials, an unusable journal or ledger; nothing sent); 3 create made the request but could not count it;
-130 interrupted (resume with --resume).`;
+Exit codes: 0 all ok; 1 not all ok (a request not cancelled, a read failed or not sent, a --subject that matched
+no open request); 2 usage error (flags, input, credentials, a config file or host refused, an unusable journal,
+ledger or registry; nothing sent); 3 create made the request but could not count it; 130 interrupted (resume with
+--resume).`;
 
 export function connectionOptions(cmd: Command): Command {
   return cmd

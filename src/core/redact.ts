@@ -20,12 +20,13 @@ const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
 /**
  * Field names whose string value is a credential wherever it appears (a token endpoint's `access_token`, the Login
- * Service's `bearer`, `csrf` and `wsuk`, cookies, passwords, keys): replaced whole, and registered by
- * {@link Redactor.addSecretFieldsOf} so that the same value is scrubbed from any other text too.
+ * Service's `bearer`, `csrf` and `wsuk`, cookies, passwords, keys): replaced whole. `doctor` also registers such
+ * values before it records anything, so the same value is scrubbed from any other text too.
  */
 const SECRET_FIELD =
   /authorization|token|secret|signature|password|passwd|bearer|csrf|wsuk|cookie|api_?key|credential/i;
 
+/** Whether a field of this name holds a credential. */
 export const isSecretField = (name: string) => SECRET_FIELD.test(name);
 
 /** A word after Bearer/Basic is a credential unless it reads like prose: short, and only letters. */
@@ -46,18 +47,6 @@ export class Redactor {
     }
     // longest first so a secret containing another is replaced whole
     this.#secrets.sort((a, b) => b.length - a.length);
-  }
-
-  /**
-   * Registers every string found under a secret-named field of a JSON-like value (e.g. a token endpoint's answer), so
-   * the value is scrubbed wherever it appears later, even in text that names no field.
-   */
-  addSecretFieldsOf(value: unknown, depth = 0): void {
-    if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return;
-    for (const [k, v] of Object.entries(value)) {
-      if (typeof v === 'string' && isSecretField(k)) this.add(v);
-      else this.addSecretFieldsOf(v, depth + 1);
-    }
   }
 
   string(text: string): string {

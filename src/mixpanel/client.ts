@@ -18,16 +18,6 @@ import { type ClientOptions, Transport } from '../core/transport.js';
 export type MixpanelRegion = 'us' | 'eu' | 'in';
 /** The regions Mixpanel serves the GDPR API from. */
 export const MIXPANEL_REGIONS: readonly MixpanelRegion[] = ['us', 'eu', 'in'];
-/** Whether a URL is one of Mixpanel's own: https on mixpanel.com or a subdomain (eu., in.), default port. */
-export function isMixpanelUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' && u.port === '' && /^([a-z0-9-]+\.)*mixpanel\.com$/i.test(u.hostname);
-  } catch {
-    return false;
-  }
-}
-
 const REGION_HOST: Record<MixpanelRegion, string> = {
   us: 'https://mixpanel.com/api/app',
   eu: 'https://eu.mixpanel.com/api/app',

@@ -265,6 +265,21 @@ describe('§3 a refusal of credentials stops every phase of every command', () =
     expect(run.stderr).toMatch(/mixpanel: stopped sending after AuthenticationError/);
   });
 
+  it('cancel --subject --split: after a 401 on the plain cancels, the split phase sends nothing', async () => {
+    const srv = await scriptedServer((_req, res) => sendJson(res, 401, { status: 'error', error: 'revoked' }));
+    const registry = registryWith([
+      { vendor: 'mixpanel', id: 'task-alone', subjects: ['ann@example.com'] },
+      { vendor: 'mixpanel', id: 'task-shared', subjects: ['ann@example.com', 'ben@example.com'] },
+    ]);
+    const run = await cli(
+      ['cancel', '--registry', registry, '--subject', 'ann@example.com', '--split', '--journal', fresh('split.jsonl')],
+      MIXPANEL_ENV(srv.url),
+    );
+    expect(run.code).toBe(1);
+    expect(srv.seen.map((s) => s.method)).toEqual(['DELETE']);
+    expect(run.stdout).toMatch(/NOT SPLIT mixpanel mixpanel task-shared: .*AccountHaltedError/);
+  });
+
   it('deadlines --refresh: one read meets the 401, the others are not sent; exit 1', async () => {
     const srv = await scriptedServer((_req, res) => sendJson(res, 401, { status: 'error', error: 'revoked' }));
     const registry = registryWith(
@@ -296,16 +311,10 @@ describe('§4 a subject that matches nothing', () => {
     const registry = registryWith([{ vendor: 'mixpanel', id: 'task-jane', subjects: ['jane@example.com'] }]);
     const subjects = fresh('subjects.txt');
     writeFileSync(subjects, '# people\njane@example.com\n\nbob@example.com\n');
-    const run = await cli([
-      'cancel',
-      '--registry',
-      registry,
-      '--subject',
-      'jnae@example.com',
-      '--subjects-file',
-      subjects,
-      '--dry-run',
-    ], MIXPANEL_ENV('https://mixpanel.com/api/app'));
+    const run = await cli(
+      ['cancel', '--registry', registry, '--subject', 'jnae@example.com', '--subjects-file', subjects, '--dry-run'],
+      MIXPANEL_ENV('https://mixpanel.com/api/app'),
+    );
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain('no open registered request holds the subject given as --subject #1');
     expect(run.stderr).toContain(`no open registered request holds the subject given as ${subjects}:4`);

@@ -6,7 +6,7 @@
  * a warning on every run, so an override never goes unseen.
  */
 import { isLivePersonHost } from '../../liveperson/domain.js';
-import { isMixpanelUrl } from '../../mixpanel/client.js';
+import { isMixpanelUrl } from '../../mixpanel/hosts.js';
 import type { CliVendor } from '../options.js';
 import { UsageError } from '../usage.js';
 

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redactor } from '../../core/redact.js';
+import { isSecretField, type Redactor } from '../../core/redact.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../core/transport.js';
 
 export interface Exchange {
@@ -140,8 +140,15 @@ export function writeFixtures(dir: string, fixtures: Fixture[]): string[] {
  * before any fixture is made from them: an error body that repeats a token fetched earlier is then scrubbed too.
  */
 export function learnSecrets(exchanges: Exchange[], redactor: Redactor): void {
+  const walk = (value: unknown, depth: number): void => {
+    if (value === null || typeof value !== 'object' || depth > 20) return;
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v === 'string' && isSecretField(k)) redactor.add(v);
+      else walk(v, depth + 1);
+    }
+  };
   for (const e of exchanges) {
-    redactor.addSecretFieldsOf(jsonBody(e));
+    walk(jsonBody(e), 0);
     for (const cookie of e.headers.getSetCookie?.() ?? []) {
       const value = /^[^=]*=([^;]*)/.exec(cookie)?.[1];
       if (value) redactor.add(value);
