@@ -11,17 +11,17 @@ import { openRegistry } from '../dist/src/registry/index.js';
 const BIN = new URL('../dist/src/cli/bin.js', import.meta.url).pathname;
 const SALT = 'bench-salt';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const time = (fn, rounds) => {
+const time = async (fn, rounds) => {
   const times = [];
   for (let r = 0; r < rounds; r++) {
     const t = performance.now();
-    fn(r);
+    await fn(r);
     times.push(performance.now() - t);
   }
   return median(times);
 };
 
-function measure(n) {
+async function measure(n) {
   const dir = mkdtempSync(join(tmpdir(), 'pd-bench-registry-'));
   try {
     const path = join(dir, 'registry.db');
@@ -40,18 +40,18 @@ function measure(n) {
       { actor: 'bench', ...(i % 3 ? {} : { ticket: `T-${i}` }) },
     ]);
     const loadStart = performance.now();
-    for (let k = 0; k < entries.length; k += 10_000) store.registerMany(entries.slice(k, k + 10_000));
+    for (let k = 0; k < entries.length; k += 10_000) await store.registerMany(entries.slice(k, k + 10_000));
     const loadMs = performance.now() - loadStart;
-    const lookup = time((r) => store.holding([`person-${(r * 7919) % n}`]), 20);
+    const lookup = await time((r) => store.holding([`person-${(r * 7919) % n}`]), 20);
     let listed = 0;
-    const listing = time(() => {
+    const listing = await time(async () => {
       listed = 0;
-      for (const _ of store.deadlines()) listed++;
+      for await (const _ of store.deadlines()) listed++;
     }, 5);
     if (listed !== n) throw new Error(`the deadline list held ${listed} of ${n}`);
-    store.close();
+    await store.close();
     let lines = 0;
-    const command = time(() => {
+    const command = await time(() => {
       const run = spawnSync(process.execPath, [BIN, 'deadlines', '--registry', path], {
         env: { ...process.env, PRIVACY_DELETIONS_HASH_SALT: SALT },
         encoding: 'utf8',
@@ -67,8 +67,8 @@ function measure(n) {
   }
 }
 
-export function registryScale() {
-  return { small: measure(1_000), large: measure(100_000) };
+export async function registryScale() {
+  return { small: await measure(1_000), large: await measure(100_000) };
 }
 
 export function printRegistry({ small, large }) {
@@ -83,4 +83,4 @@ export function printRegistry({ small, large }) {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) printRegistry(registryScale());
+if (import.meta.url === `file://${process.argv[1]}`) printRegistry(await registryScale());

@@ -17,7 +17,7 @@ const { cancelsFirst, printCancelsFirst } = await import('./cancels-first.mjs');
 printCancelsFirst(await cancelsFirst());
 
 const { registryScale, printRegistry } = await import('./registry.mjs');
-printRegistry(registryScale());
+printRegistry(await registryScale());
 
 const { cliStart, printCliStart } = await import('./cli-start.mjs');
 printCliStart(cliStart());

@@ -77,10 +77,10 @@ export function buildProgram(): Command {
       positiveInt('--concurrency'),
       4,
     )
-    .option('--json', 'JSON output, one object per request')
-    .action(async (ids: string[], o: Record<string, unknown>) => {
-      process.exitCode = await (await import('./commands/status.js')).statusCommand(ids, o);
-    });
+    .option('--json', 'JSON output, one object per request');
+  registryOptions(program.commands.at(-1) as Command).action(async (ids: string[], o: Record<string, unknown>) => {
+    process.exitCode = await (await import('./commands/status.js')).statusCommand(ids, o);
+  });
 
   program
     .command('report')

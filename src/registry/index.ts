@@ -1,6 +1,7 @@
 /**
  * `privacy-deletions/registry`: the local request registry (SQLite through better-sqlite3), which records every
- * request a client creates with its subjects as salted digests, so requests can be found again by person.
+ * request a client creates with its subjects as salted digests, so requests can be found again by person. Its
+ * methods return Promises (the store's interface, which a server database implements too).
  *
  * @example
  * ```ts
@@ -12,12 +13,13 @@
  * ```
  */
 export type { RequestCreated, RequestRegistry } from '../core/registry.js';
-export {
-  type DeadlineEntry,
-  type OpenRegistryOptions,
-  openRegistry,
-  type RegisteredRequest,
-  type RegistrationDetails,
-  type RequestStore,
-  type SubjectMatch,
-} from './sqlite.js';
+export type {
+  DeadlineEntry,
+  OpenRegistryOptions,
+  RegisteredRequest,
+  RegistrationDetails,
+  RequestStore,
+  StateChange,
+  SubjectMatch,
+} from '../store/request-store.js';
+export { openRegistry } from '../store/sqlite.js';

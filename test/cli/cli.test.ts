@@ -67,7 +67,8 @@ function cli(
         MIXPANEL_BASE_URL: mpUrl,
         LIVEPERSON_BASE_URL: lpUrl,
         XDG_STATE_HOME: join(dir, 'state'), // the LivePerson quota ledger and the registry, kept out of the real home
-        ...(args[0] === 'create' ? { PRIVACY_DELETIONS_HASH_SALT: REGISTRY_SALT } : {}), // create records in the registry
+        // create records in the registry, and the other commands tell it what they learn (its salt is the journal's)
+        PRIVACY_DELETIONS_HASH_SALT: REGISTRY_SALT,
         ...opts.env,
       },
       ...(opts.onSpawn ? { onSpawn: opts.onSpawn } : {}),
@@ -538,7 +539,9 @@ describe('privacy-deletions CLI', () => {
     // the same salt from a file (like the credentials): hashes alike, and is never printed
     const saltFile = join(dir, 'hash-salt');
     writeFileSync(saltFile, 'pepper-123\n');
-    const same = await cli([...base, '--hash-ids', '--json'], { env: { PRIVACY_DELETIONS_HASH_SALT_FILE: saltFile } });
+    const same = await cli([...base, '--hash-ids', '--json'], {
+      env: { PRIVACY_DELETIONS_HASH_SALT: '', PRIVACY_DELETIONS_HASH_SALT_FILE: saltFile },
+    });
     expect(same.code).toBe(0);
     expect(same.stdout + same.stderr).not.toContain('pepper-123');
     expect(jsonLines(same.stdout).every((x) => x.resumed === true)).toBe(true);

@@ -499,6 +499,70 @@ describe('registry', () => {
     expect(refreshed.stderr).toContain('1 open request(s)');
   }, 60_000);
 
+  it('the store hears what every command learns: an import of closed requests, a cancel by id, a status read, a refresh', async () => {
+    const path = join(dir, 'facts.db');
+    const reg = ['--registry', path];
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const lpCancelAtVendor = (id: string) =>
+      fetch(`${sandbox.url}/liveperson${LP_REQUESTS}/${id}/cancel`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer reg-bearer-3c4d' },
+      });
+    const listed = async () =>
+      (await cli(['deadlines', ...reg, '--json'])).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).requestId as string);
+    // LivePerson requests made elsewhere: one open, one cancelled there, one past its window, one done
+    const [open] = sandbox.seed('liveperson', 1);
+    const [cancelled] = sandbox.seed('liveperson', 1);
+    await lpCancelAtVendor(cancelled as string);
+    const [inProgress] = sandbox.seed('liveperson', 1, 5.5 * DAY);
+    const [done] = sandbox.seed('liveperson', 1, 7 * DAY);
+    const imported = await cli([
+      'registry',
+      'import',
+      '--vendor',
+      'liveperson',
+      '--from',
+      day(sandbox.now() - 8 * DAY),
+      '--to',
+      day(sandbox.now()),
+      ...reg,
+    ]);
+    expect(imported.stderr).toMatch(/: [1-9]\d* open, [1-9]\d* already cancelled, [1-9]\d* past cancelling/);
+    expect(imported.stderr).toContain(`liveperson liveperson ${cancelled}: cancelled (vendor status CANCELED)`);
+    expect(imported.stderr).toContain(`liveperson liveperson ${inProgress}: final (vendor status IN_PROGRESS)`);
+    expect(imported.stderr).toContain(`liveperson liveperson ${done}: final (vendor status DONE)`);
+    let now = await listed();
+    expect(now).toContain(open);
+    for (const closed of [cancelled, inProgress, done]) expect(now).not.toContain(closed);
+
+    // a cancel by id, and one from a file: the registry hears each outcome
+    const byId = await cli(['cancel', '--vendor', 'liveperson', open as string, ...reg]);
+    expect(byId.code, byId.stderr).toBe(0);
+    const mpTask = await create('mixpanel', ['facts-1'], reg);
+    const input = join(dir, 'facts.csv');
+    writeFileSync(input, `mixpanel,${mpTask}\n`);
+    expect((await cli(['cancel', '--input', input, ...reg])).code).toBe(0);
+    now = await listed();
+    expect(now, byId.stderr + byId.stdout).not.toContain(open);
+    expect(now).not.toContain(mpTask);
+
+    // a status read of a request cancelled elsewhere, and a refresh that says what it closed
+    const lpMine = await create('liveperson', ['facts-2'], reg);
+    const lpOther = await create('liveperson', ['facts-3'], reg);
+    await lpCancelAtVendor(lpMine);
+    await lpCancelAtVendor(lpOther);
+    expect((await cli(['status', '--vendor', 'liveperson', lpMine, ...reg])).code).toBe(0);
+    expect(await listed()).not.toContain(lpMine);
+    const refreshed = await cli(['deadlines', ...reg, '--refresh']);
+    expect(refreshed.stderr).toContain(`liveperson liveperson ${lpOther}: open → cancelled (the vendor says CANCELED)`);
+    expect(refreshed.stderr).not.toContain(lpMine);
+    expect(await listed()).not.toContain(lpOther);
+  }, 60_000);
+
   it('registry import: LivePerson requests from the list, Mixpanel from tracking ids; create without a salt is refused', async () => {
     const path = join(dir, 'import.db');
     const today = new Date(sandbox.now()).toISOString().slice(0, 10);

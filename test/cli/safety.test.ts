@@ -64,13 +64,13 @@ function configFile(accounts: unknown, more: Record<string, unknown> = {}, name 
 }
 
 /** A registry holding the given LivePerson/Mixpanel requests, made through the package's registry entry. */
-function registryWith(
+async function registryWith(
   requests: { vendor: 'mixpanel' | 'liveperson'; id: string; subjects: string[]; ticket?: string; actor?: string }[],
 ) {
   const path = fresh('registry.db');
   const r = openRegistry(path, { salt: SALT });
   for (const q of requests)
-    r.register(
+    await r.register(
       {
         vendor: q.vendor,
         account: q.vendor,
@@ -81,7 +81,7 @@ function registryWith(
       },
       { actor: q.actor ?? 'dpo', ...(q.ticket ? { ticket: q.ticket } : {}) },
     );
-  r.close();
+  await r.close();
   return path;
 }
 
@@ -267,7 +267,7 @@ describe('§3 a refusal of credentials stops every phase of every command', () =
 
   it('cancel --subject --split: after a 401 on the plain cancels, the split phase sends nothing', async () => {
     const srv = await scriptedServer((_req, res) => sendJson(res, 401, { status: 'error', error: 'revoked' }));
-    const registry = registryWith([
+    const registry = await registryWith([
       { vendor: 'mixpanel', id: 'task-alone', subjects: ['ann@example.com'] },
       { vendor: 'mixpanel', id: 'task-shared', subjects: ['ann@example.com', 'ben@example.com'] },
     ]);
@@ -282,7 +282,7 @@ describe('§3 a refusal of credentials stops every phase of every command', () =
 
   it('deadlines --refresh: one read meets the 401, the others are not sent; exit 1', async () => {
     const srv = await scriptedServer((_req, res) => sendJson(res, 401, { status: 'error', error: 'revoked' }));
-    const registry = registryWith(
+    const registry = await registryWith(
       Array.from({ length: 15 }, (_, i) => ({ vendor: 'mixpanel' as const, id: `task-${i}`, subjects: [`s${i}`] })),
     );
     const run = await cli(['deadlines', '--registry', registry, '--refresh'], MIXPANEL_ENV(srv.url));
@@ -308,7 +308,7 @@ describe('§3 a refusal of credentials stops every phase of every command', () =
 
 describe('§4 a subject that matches nothing', () => {
   it('is named by where it was given (never by its id) and the run exits 1', async () => {
-    const registry = registryWith([{ vendor: 'mixpanel', id: 'task-jane', subjects: ['jane@example.com'] }]);
+    const registry = await registryWith([{ vendor: 'mixpanel', id: 'task-jane', subjects: ['jane@example.com'] }]);
     const subjects = fresh('subjects.txt');
     writeFileSync(subjects, '# people\njane@example.com\n\nbob@example.com\n');
     const run = await cli(
@@ -326,7 +326,7 @@ describe('§4 a subject that matches nothing', () => {
 describe('§5 deadlines --ics', () => {
   it('escapes and folds what people typed, writes 0600, never over a file or through a link unless asked', async () => {
     const evil = 'T-1\r\nATTENDEE:mailto:evil@example.com\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:fake; a, b\\';
-    const registry = registryWith([
+    const registry = await registryWith([
       { vendor: 'liveperson', id: '7001', subjects: ['a'], ticket: evil, actor: `dpo\nORGANIZER:x${'é'.repeat(60)}` },
     ]);
     const ics = fresh('deadlines.ics');
@@ -447,7 +447,7 @@ describe('§7 the registry opens only its own file', () => {
     expect(existsSync(`${other}-wal`)).toBe(false);
 
     const planted = fresh('planted.db');
-    openRegistry(planted, { salt: SALT }).close();
+    await openRegistry(planted, { salt: SALT }).close();
     const p = new Database(planted);
     p.exec(
       "CREATE TRIGGER widen AFTER UPDATE ON requests BEGIN UPDATE requests SET state = 'cancelled' WHERE vendor = 'victim'; END",
@@ -470,7 +470,7 @@ describe('§8 secret and list files are read bounded', () => {
     execFileSync('mkfifo', [fifo]);
     const big = fresh('big.txt');
     execFileSync('truncate', ['-s', '600M', big]); // sparse: 600 MB to read, no disk used
-    const registry = registryWith([]);
+    const registry = await registryWith([]);
     for (const [file, why] of [
       [fifo, 'is not a regular file (a pipe)'],
       ['/dev/zero', 'is not a regular file (a device)'],

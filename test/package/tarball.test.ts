@@ -45,7 +45,10 @@ import { type DeadlineEntry, openRegistry } from 'privacy-deletions/registry';
 
 export const recorded = (path: string) =>
   createMixpanelClient({ projectToken: 'p', oauthToken: 'o', registry: openRegistry(path, { salt: 's' }), registryAccount: 'mp-eu' });
-export const soonest = (path: string): DeadlineEntry | undefined => [...openRegistry(path, { salt: 's' }).deadlines()][0];
+export async function soonest(path: string): Promise<DeadlineEntry | undefined> {
+  for await (const entry of openRegistry(path, { salt: 's' }).deadlines()) return entry;
+  return undefined;
+}
 
 export const smaller = [mixpanelOnly({ projectToken: 'p', oauthToken: 'o' }), livePersonOnly({ siteId: '1', auth: { bearer: 'b' } })];
 export const sameClass: boolean = new TimeoutError('t', { vendor: 'mixpanel', operation: 'x' }) instanceof PrivacyApiError;
@@ -157,7 +160,7 @@ describe('the packed package in an empty project', () => {
 const registry = openRegistry(process.argv[2], { salt: 'tarball-salt' });
 const requestedAt = new Date(Date.now() - 4.5 * 86400000).toISOString(); // its 5-day window closes in 12 h
 await registry.record({ vendor: 'liveperson', account: 'lp', requestId: '7', requestedAt, idType: 'consumer', subjects: ['jane@example.com'] });
-registry.close();
+await registry.close();
 `,
     );
     const db = join(work, 'registry.db');

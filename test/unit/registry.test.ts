@@ -8,6 +8,12 @@ import { openRegistry } from '../../src/registry/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pd-registry-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Every entry of an async iterable, in order (Array.fromAsync needs Node 22). */
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
 const DIST_REGISTRY = resolve(import.meta.dirname, '../../dist/src/registry/index.js');
 const SALT = 'registry-test-salt';
 let n = 0;
@@ -22,16 +28,19 @@ const lp = (requestId: string, subjects: string[], requestedAt = '2026-12-01T10:
 });
 
 describe('request registry', () => {
-  it('keeps subjects as salted digests, finds requests by subject with how many of theirs matched, orders by deadline', () => {
+  it('keeps subjects as salted digests, finds requests by subject with how many of theirs matched, orders by deadline', async () => {
     const path = fresh();
     const r = openRegistry(path, { salt: SALT });
-    r.register(lp('1', ['jane@example.com', 'joe@example.com'], '2026-12-01T10:00:00Z'), {
+    await r.register(lp('1', ['jane@example.com', 'joe@example.com'], '2026-12-01T10:00:00Z'), {
       actor: 'dpo',
       reason: 'withdrawn',
       ticket: 'T-1',
     });
-    r.register(lp('2', ['jane@example.com'], '2026-11-30T10:00:00Z'), { actor: 'dpo', cancelWindowMs: 86_400_000 });
-    r.register(
+    await r.register(lp('2', ['jane@example.com'], '2026-11-30T10:00:00Z'), {
+      actor: 'dpo',
+      cancelWindowMs: 86_400_000,
+    });
+    await r.register(
       {
         vendor: 'mixpanel',
         account: 'mp',
@@ -42,8 +51,8 @@ describe('request registry', () => {
       },
       { actor: 'cron' },
     );
-    r.register(lp('1', ['jane@example.com']), { actor: 'again' }); // the same request again: kept once
-    const found = r.holding(['jane@example.com']);
+    await r.register(lp('1', ['jane@example.com']), { actor: 'again' }); // the same request again: kept once
+    const found = await r.holding(['jane@example.com']);
     expect(found.map((f) => [f.request.requestId, f.matched, f.request.subjectCount])).toEqual([
       ['2', 1, 1], // its window closes first (a one-day window)
       ['1', 1, 2],
@@ -55,9 +64,9 @@ describe('request registry', () => {
       actor: 'dpo',
       windowClosesAt: '2026-12-06T10:00:00.000Z',
     });
-    expect(r.open().map((q) => q.requestId)).toEqual(['2', '1', 'task-a']);
+    expect((await r.open()).map((q) => q.requestId)).toEqual(['2', '1', 'task-a']);
     // the streamed deadline list: the same order, what a deadline list shows, nothing it does not have
-    expect([...r.deadlines()]).toEqual([
+    expect(await collect(r.deadlines())).toEqual([
       expect.objectContaining({ requestId: '2', windowClosesAt: '2026-12-01T10:00:00.000Z', subjectCount: 1 }),
       {
         vendor: 'liveperson',
@@ -71,16 +80,16 @@ describe('request registry', () => {
       },
       expect.not.objectContaining({ windowClosesAt: expect.anything() }),
     ]);
-    r.update('liveperson', 'lp', '2', { state: 'cancelled', vendorStatus: 'CANCELED' });
-    expect(r.open().map((q) => q.requestId)).toEqual(['1', 'task-a']);
-    r.update('liveperson', 'lp', '1', { vendorStatus: 'PENDING' });
-    expect([...r.deadlines()].map((q) => [q.requestId, q.vendorStatus, typeof q.statusReadAt])).toEqual([
+    await r.update('liveperson', 'lp', '2', { state: 'cancelled', vendorStatus: 'CANCELED' });
+    expect((await r.open()).map((q) => q.requestId)).toEqual(['1', 'task-a']);
+    await r.update('liveperson', 'lp', '1', { vendorStatus: 'PENDING' });
+    expect((await collect(r.deadlines())).map((q) => [q.requestId, q.vendorStatus, typeof q.statusReadAt])).toEqual([
       ['1', 'PENDING', 'string'],
       ['task-a', undefined, 'undefined'],
     ]);
-    expect(r.get('liveperson', 'lp', '2')).toMatchObject({ state: 'cancelled', vendorStatus: 'CANCELED' });
-    expect(r.holds('liveperson', 'lp', '1', 'joe@example.com')).toBe(true);
-    r.close();
+    expect(await r.get('liveperson', 'lp', '2')).toMatchObject({ state: 'cancelled', vendorStatus: 'CANCELED' });
+    expect(await r.holds('liveperson', 'lp', '1', 'joe@example.com')).toBe(true);
+    await r.close();
     const bytes = [readFileSync(path), readFileSync(`${path}-wal`, { flag: 'a+' })]
       .map((b) => b.toString('latin1'))
       .join('');
@@ -88,53 +97,53 @@ describe('request registry', () => {
     expect(bytes).not.toContain('joe@example.com');
   });
 
-  it('refuses another salt (it would find nobody), and plain subjects only when asked', () => {
+  it('refuses another salt (it would find nobody), and plain subjects only when asked', async () => {
     const path = fresh();
-    openRegistry(path, { salt: SALT }).close();
+    await openRegistry(path, { salt: SALT }).close();
     expect(() => openRegistry(path, { salt: 'other' })).toThrow(/digests with another salt/);
     const plain = openRegistry(fresh(), { salt: SALT, plainSubjects: true });
-    plain.register(lp('9', ['visible@example.com']), { actor: 'x' });
-    expect(plain.holding(['visible@example.com'])).toHaveLength(1);
+    await plain.register(lp('9', ['visible@example.com']), { actor: 'x' });
+    expect(await plain.holding(['visible@example.com'])).toHaveLength(1);
     // only a plain registry can give the ids back (for --split when the vendor's record does not list them)
-    expect(plain.subjectsOf('liveperson', 'lp', '9')).toEqual(['visible@example.com']);
-    expect(plain.subjectsOf('liveperson', 'lp', 'unknown')).toBeUndefined();
-    plain.close();
+    expect(await plain.subjectsOf('liveperson', 'lp', '9')).toEqual(['visible@example.com']);
+    expect(await plain.subjectsOf('liveperson', 'lp', 'unknown')).toBeUndefined();
+    await plain.close();
     const digests = openRegistry(path, { salt: SALT });
-    digests.register(lp('9', ['hidden@example.com']), { actor: 'x' });
-    expect(digests.subjectsOf('liveperson', 'lp', '9')).toBeUndefined();
-    digests.close();
+    await digests.register(lp('9', ['hidden@example.com']), { actor: 'x' });
+    expect(await digests.subjectsOf('liveperson', 'lp', '9')).toBeUndefined();
+    await digests.close();
   });
 
   it('two processes writing at once lose nothing', async () => {
     const path = fresh();
-    openRegistry(path, { salt: SALT }).close();
+    await openRegistry(path, { salt: SALT }).close();
     const writer = (tag: string) =>
       new Promise<number | null>((res) => {
         const code = `
           const { openRegistry } = await import(${JSON.stringify(DIST_REGISTRY)});
           const r = openRegistry(${JSON.stringify(path)}, { salt: ${JSON.stringify(SALT)} });
           for (let i = 0; i < 300; i++)
-            r.register({ vendor: 'liveperson', account: 'lp', requestId: '${tag}' + i, requestedAt: new Date().toISOString(),
+            await r.register({ vendor: 'liveperson', account: 'lp', requestId: '${tag}' + i, requestedAt: new Date().toISOString(),
               idType: 'consumer', subjects: ['s-${tag}-' + i, 'shared'] }, { actor: '${tag}' });
-          r.close();`;
+          await r.close();`;
         spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'inherit' }).on('close', res);
       });
     expect(await Promise.all([writer('a'), writer('b')])).toEqual([0, 0]);
     const r = openRegistry(path, { salt: SALT });
-    expect(r.open()).toHaveLength(600);
-    expect(r.holding(['shared'])).toHaveLength(600);
-    r.close();
+    expect(await r.open()).toHaveLength(600);
+    expect(await r.holding(['shared'])).toHaveLength(600);
+    await r.close();
   }, 60_000);
 
   it('a writer killed mid-run leaves every request whole (all its subjects, or not there at all)', async () => {
     const path = fresh();
-    openRegistry(path, { salt: SALT }).close();
+    await openRegistry(path, { salt: SALT }).close();
     const code = `
       const { openRegistry } = await import(${JSON.stringify(DIST_REGISTRY)});
       const r = openRegistry(${JSON.stringify(path)}, { salt: 'registry-test-salt' });
       process.stdout.write('ready\\n');
       for (let i = 0; ; i++)
-        r.registerMany(Array.from({ length: 50 }, (_, j) => [{ vendor: 'mixpanel', account: 'mp', requestId: i + '-' + j,
+        await r.registerMany(Array.from({ length: 50 }, (_, j) => [{ vendor: 'mixpanel', account: 'mp', requestId: i + '-' + j,
           requestedAt: new Date().toISOString(), idType: 'distinct_id', subjects: ['p' + j, 'q' + j, 'all'] }, { actor: 'k' }]));`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -144,11 +153,11 @@ describe('request registry', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     const r = openRegistry(path, { salt: SALT });
-    const open = r.open();
+    const open = await r.open();
     expect(open.length % 50).toBe(0); // whole imports only
     expect(open.length).toBeGreaterThan(0);
-    expect(r.holding(['all'])).toHaveLength(open.length);
-    expect(r.holding(['p0', 'q0']).every((h) => h.matched === 2)).toBe(true);
-    r.close();
+    expect(await r.holding(['all'])).toHaveLength(open.length);
+    expect((await r.holding(['p0', 'q0'])).every((h) => h.matched === 2)).toBe(true);
+    await r.close();
   }, 30_000);
 });

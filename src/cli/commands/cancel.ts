@@ -23,7 +23,7 @@ import {
   journalProblem,
   readJournal,
 } from '../store/journal.js';
-import { actorOf, cliRegistry, REGISTRY_STATE } from '../store/registry.js';
+import { actorOf, cliRegistry, knownRegistry, REGISTRY_STATE } from '../store/registry.js';
 import { printable, say } from '../terminal.js';
 import { openingFile, UsageError } from '../usage.js';
 
@@ -108,9 +108,10 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   if (o.split && !bySubject) throw new UsageError('--split works with --subject / --subjects-file');
   if (o.split && !o.journal && !o.dryRun)
     throw new UsageError('--split needs --journal <path>: a split cut short is finished by --resume from it');
-  const registry = bySubject ? cliRegistry(o) : undefined;
+  // by person the registry is needed; otherwise it is told what the run learns, if there is one
+  const registry = bySubject ? cliRegistry(o) : o.dryRun ? undefined : knownRegistry(o);
   const subjects = bySubject ? subjectsOf(o) : [];
-  const plan = registry ? planForSubjects(registry.store, subjects) : undefined;
+  const plan = registry && bySubject ? await planForSubjects(registry.store, subjects) : undefined;
   if (plan) describePlan(plan, Boolean(o.dryRun), Boolean(o.split));
   const prepared = plan ? plan.prepared : await prepareItems(ids, o, accounts);
   if (typeof prepared === 'number') return prepared;
@@ -138,6 +139,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
       }
     }
     if (!cancels) print(`(none${o.split && plan?.collateral.length ? ': only the splits listed above' : ''})`);
+    await registry?.store.close();
     return (plan?.collateral.length && !o.split) || plan?.unmatched.length ? 1 : 0;
   }
 
@@ -187,14 +189,15 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
       concurrency: o.concurrency as number,
       redactor,
       stop: stop.signal,
-      onReceipt: (r: Receipt) => {
+      onReceipt: async (r: Receipt) => {
         counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
         reporter.receipt(r);
         const state = REGISTRY_STATE[r.outcome];
-        if (state)
-          registry?.store.update(r.vendor, r.account, r.requestId, {
-            state,
-            ...(r.vendorStatus ? { vendorStatus: r.vendorStatus } : {}),
+        const vendorStatus = r.vendorStatus ?? r.verifiedStatus;
+        if (registry && (state || vendorStatus) && !r.resumed)
+          await registry.store.update(r.vendor, r.account, r.requestId, {
+            ...(state ? { state } : {}),
+            ...(vendorStatus ? { vendorStatus } : {}),
           });
       },
     });
@@ -243,6 +246,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
         );
     } finally {
       journal?.close(); // releases the lock even when the journal could not take the run-end record
+      await registry?.store.close();
     }
   }
   const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
@@ -259,7 +263,6 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
     );
     return 130;
   }
-  registry?.store.close();
   if (splits.length)
     process.stderr.write(`split ${splits.filter((x) => x.outcome === 'split').length} of ${splits.length}\n`);
   if (plan?.unmatched.length)

@@ -44,9 +44,9 @@ export async function createCommand(o: Record<string, unknown>): Promise<void> {
   const registryOptions = registry
     ? {
         registry: {
-          record: (created: RequestCreated) => {
+          record: async (created: RequestCreated) => {
             try {
-              registry.store.register(created, details);
+              await registry.store.register(created, details);
             } catch (err) {
               registryFailure = err;
             }
@@ -75,7 +75,7 @@ export async function createCommand(o: Record<string, unknown>): Promise<void> {
    * Prints the created request's id whatever else failed: a count or a registry record that could not be written is
    * a warning with exit 3 (repeating the create would make a second request). Returns false after such a warning.
    */
-  const finish = (requestId: string, extra: Record<string, unknown> = {}): boolean => {
+  const finish = async (requestId: string, extra: Record<string, unknown> = {}): Promise<boolean> => {
     const why = (error: unknown) =>
       (error as NodeJS.ErrnoException)?.code ?? (error as Error)?.message ?? String(error);
     const warning: Record<string, unknown> = {};
@@ -100,7 +100,7 @@ export async function createCommand(o: Record<string, unknown>): Promise<void> {
     );
     if (warned) process.exitCode = 3;
     else if (registry) say.err(`recorded in the registry ${registry.path}`);
-    registry?.store.close();
+    await registry?.store.close();
     return !warned;
   };
   if (vendor === 'mixpanel') {
@@ -111,7 +111,7 @@ export async function createCommand(o: Record<string, unknown>): Promise<void> {
       onConflict: 'submit-rest',
     });
     const { alreadyScheduled } = created;
-    finish(created.taskId, { alreadyScheduled });
+    await finish(created.taskId, { alreadyScheduled });
     if (alreadyScheduled)
       say.err(
         `${alreadyScheduled.distinctIds.length} id(s) already had a running deletion task (${alreadyScheduled.taskIds.join(', ')}); the other ${ids.length - alreadyScheduled.distinctIds.length} were scheduled`,
@@ -120,7 +120,7 @@ export async function createCommand(o: Record<string, unknown>): Promise<void> {
   }
   const liveperson = clients.liveperson(account);
   const created = await liveperson.createDeletionRequest({ [o.type as 'consumer']: ids } as { consumer: string[] });
-  if (!finish(String(created.request_id))) return;
+  if (!(await finish(String(created.request_id)))) return;
   const quota = liveperson.quotaUsage();
   if (quota)
     say.err(

@@ -4,7 +4,7 @@
  * at any time), so its requests are listed with their age and never count for --within. --refresh reads each status
  * first; --ics writes a calendar a DPO can subscribe to. Exit 1 with --within when a window closes inside the span.
  */
-import type { DeadlineEntry } from '../../registry/index.js';
+import type { DeadlineEntry } from '../../store/request-store.js';
 import { loadAccounts } from '../accounts/accounts.js';
 import { AccountHaltedError, clientPool, reportHalts } from '../accounts/clients.js';
 import { cliRedactor } from '../accounts/secrets.js';
@@ -59,13 +59,18 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
       const accounts = loadAccounts(o.config as string | undefined, accountFlagsOf(o));
       const clients = clientPool(accounts, clientFlagsOf(o));
       const notSent = new Map<string, number>();
-      for (const r of store.open()) {
+      for (const r of await store.open()) {
         try {
           const { status, state } = await clients.readStatus(r.vendor, r.account, r.requestId);
-          store.update(r.vendor, r.account, r.requestId, {
+          const change = await store.update(r.vendor, r.account, r.requestId, {
             vendorStatus: status,
             state: REGISTRY_STATE[state] ?? 'open',
           });
+          // what the refresh changed is said, request by request: a DPO must see why one left the list
+          if (change && change.from !== change.to)
+            process.stderr.write(
+              `${r.vendor} ${r.account} ${r.requestId}: ${change.from} → ${change.to} (the vendor says ${status}${change.to === 'final' ? ': no longer cancellable' : ''})\n`,
+            );
         } catch (err) {
           unread++;
           if (err instanceof AccountHaltedError) {
@@ -89,7 +94,7 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
     let count = 0;
     let soon = 0;
     let chunk: string[] = [];
-    for (const r of store.deadlines()) {
+    for await (const r of store.deadlines()) {
       count++;
       const closes = r.windowClosesAt === undefined ? undefined : Date.parse(r.windowClosesAt);
       if (closes !== undefined) {
@@ -132,6 +137,6 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
     if (unread) process.stderr.write(`${unread} status read(s) failed or were not sent (--refresh): exit 1\n`);
     return soon || unread ? 1 : 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

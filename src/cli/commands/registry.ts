@@ -3,16 +3,18 @@
  * returns for a date range, with the subjects of its `delete_json`. Mixpanel (no list): the tracking ids of a file,
  * each read once for its subjects (`distinct_ids`, where the status returns them) and its date.
  */
+import { cancelWindowState } from '../../core/cancel.js';
 import type { RequestCreated } from '../../core/registry.js';
-import { livePersonSubjects } from '../../liveperson/client.js';
+import { livePersonStatus, livePersonSubjects } from '../../liveperson/client.js';
+import type { RegistrationDetails, StateChange } from '../../store/request-store.js';
 import { loadAccounts } from '../accounts/accounts.js';
-import { AccountHaltedError, clientPool, reportHalts } from '../accounts/clients.js';
+import { AccountHaltedError, clientPool, reportHalts, STATUS_RULES } from '../accounts/clients.js';
 import { cliRedactor } from '../accounts/secrets.js';
 import { checkId, readListFile } from '../input.js';
 import { pickAccount } from '../items.js';
 import { accountFlagsOf, type CliVendor, clientFlagsOf } from '../options.js';
 import { describeFailure } from '../run/output.js';
-import { actorOf, cliRegistry } from '../store/registry.js';
+import { actorOf, cliRegistry, REGISTRY_STATE } from '../store/registry.js';
 import { UsageError } from '../usage.js';
 
 export async function registryImportCommand(o: Record<string, unknown>): Promise<number> {
@@ -27,7 +29,13 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
     reason: 'imported',
     cancelWindowMs: connection?.vendor === 'liveperson' ? connection.cancelWindowMs : undefined,
   };
-  const entries: [RequestCreated, typeof details][] = [];
+  /** What the status read at import means: a request the vendor cancelled or finished is never listed as open. */
+  const asRead = (status: string): RegistrationDetails => ({
+    ...details,
+    vendorStatus: status,
+    state: REGISTRY_STATE[cancelWindowState(STATUS_RULES[vendor], status)] ?? 'open',
+  });
+  const entries: [RequestCreated, RegistrationDetails][] = [];
   let unreadable = 0;
   let failed = 0;
   if (vendor === 'liveperson') {
@@ -47,7 +55,7 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
           idType: found?.type ?? 'unknown',
           subjects: found?.ids ?? [],
         },
-        details,
+        asRead(livePersonStatus(r)),
       ]);
     }
   } else {
@@ -74,7 +82,7 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
             idType: 'distinct_id',
             subjects,
           },
-          details,
+          asRead(d.status),
         ]);
       } catch (err) {
         failed++;
@@ -90,14 +98,22 @@ export async function registryImportCommand(o: Record<string, unknown>): Promise
     if (failed) process.stderr.write(`${failed} tracking id(s) could not be read and are not imported\n`);
   }
   const { store, path } = cliRegistry(o);
+  let changes: StateChange[];
   try {
-    store.registerMany(entries);
+    changes = await store.registerMany(entries);
   } finally {
-    store.close();
+    await store.close();
   }
+  const count = (state: string) => changes.filter((c) => c.to === state).length;
+  const closed = changes.filter((c) => c.to !== 'open');
   process.stderr.write(
-    `imported ${entries.length} ${vendor} request(s) of account ${account} into ${path}` +
+    `imported ${entries.length} ${vendor} request(s) of account ${account} into ${path}: ${count('open')} open, ` +
+      `${count('cancelled')} already cancelled, ${count('final')} past cancelling${count('superseded') ? `, ${count('superseded')} superseded by a split` : ''}` +
       `${unreadable ? `; ${unreadable} without readable subjects (they cannot be found by person)` : ''}\n`,
   );
+  for (const c of closed)
+    process.stderr.write(
+      `  ${c.vendor} ${c.account} ${c.requestId}: ${c.to} (vendor status ${c.vendorStatus ?? 'unknown'})\n`,
+    );
   return unreadable || failed ? 1 : 0;
 }

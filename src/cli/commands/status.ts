@@ -8,11 +8,13 @@ import { prepareItems } from '../items.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import { describeFailure } from '../run/output.js';
 import { runPool } from '../run/pool.js';
+import { knownRegistry, REGISTRY_STATE } from '../store/registry.js';
 import { printable } from '../terminal.js';
 
 /**
  * `privacy-deletions status`: reads each request's current vendor status. A request whose read fails is reported on
- * its own line and the rest go on (exit 1); rate limits are the SDK's, as for cancel.
+ * its own line and the rest go on (exit 1); rate limits are the SDK's, as for cancel. What each read says is recorded
+ * in the registry (when there is one) for the requests it holds.
  */
 export async function statusCommand(ids: string[], o: Record<string, unknown>): Promise<number> {
   const redactor = cliRedactor();
@@ -25,6 +27,7 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
     ...(days === undefined ? {} : { cancelWindowMs: days * 86_400_000 }),
   });
   for (const account of prepared.accountsUsed) clients.prepare(account);
+  const registry = knownRegistry(o); // each status read is a fact the store keeps
   const named = accounts.configPath !== undefined; // environment accounts are named after their vendors
   let failed = 0;
   const states = new Map<CancelWindowState, number>();
@@ -68,6 +71,11 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
         read = { status: 'NOT_FOUND', state: 'not_found', record: undefined };
       }
       const { status, state, record, cancellableUntil } = read;
+      const known = REGISTRY_STATE[state];
+      await registry?.store.update(vendor, account, requestId, {
+        vendorStatus: status,
+        ...(known ? { state: known } : {}),
+      });
       states.set(state, (states.get(state) ?? 0) + 1);
       if (cancellableUntil && (!earliestDeadline || cancellableUntil < earliestDeadline))
         earliestDeadline = cancellableUntil;
@@ -88,6 +96,7 @@ export async function statusCommand(ids: string[], o: Record<string, unknown>): 
   const first = earliestDeadline
     ? `; the first LivePerson window closes about ${earliestDeadline} (${timeLeft(earliestDeadline)})`
     : '';
+  await registry?.store.close();
   process.stderr.write(`${summary || 'nothing read'}${first}\n`);
   reportHalts(clients.halts, () => "the account's remaining reads were not sent (ERROR AccountHaltedError above)");
   if (failed) process.stderr.write(`${failed} status read(s) failed\n`);

@@ -46,7 +46,8 @@ export interface RunOptions {
   verify: boolean;
   concurrency: number;
   redactor: Redactor;
-  onReceipt: (r: Receipt) => void;
+  /** Told each receipt as it is made (awaited: what it records is written before the run goes on). */
+  onReceipt: (r: Receipt) => void | Promise<void>;
   /** When aborted (Ctrl-C, SIGTERM), no further item is started; the ones in flight finish and are journaled. */
   stop?: AbortSignal;
 }
@@ -254,7 +255,7 @@ export async function runCancellations(
     await runPool(ofAccount(account), { concurrency: o.concurrency, stop }, async (item) => {
       const done = await cancelStep(item, o);
       if ('key' in done) toVerify.push(done);
-      else o.onReceipt(done);
+      else await o.onReceipt(done);
     });
     // not stopped by the signal: accepted cancels get their receipt (unconfirmed, if the run was interrupted)
     await runPool(
@@ -262,7 +263,9 @@ export async function runCancellations(
         yield* toVerify;
       })(),
       { concurrency: o.concurrency, stop: failed.signal },
-      async (pending) => o.onReceipt(await verifyStep(pending, o)),
+      async (pending) => {
+        await o.onReceipt(await verifyStep(pending, o));
+      },
     );
   };
   const runs = [...accounts].map((account) =>

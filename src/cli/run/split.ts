@@ -11,7 +11,7 @@ import { cancelWindowState } from '../../core/cancel.js';
 import { ConflictError } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
 import { livePersonStatus, livePersonSubjects } from '../../liveperson/client.js';
-import type { RegisteredRequest, RegistrationDetails, RequestStore } from '../../registry/index.js';
+import type { RegisteredRequest, RegistrationDetails, RequestStore } from '../../store/request-store.js';
 import { type ClientPool, STATUS_RULES } from '../accounts/clients.js';
 import { type Journal, type JournalState, requestKey, type SplitStep } from '../store/journal.js';
 import { describeFailure } from './output.js';
@@ -66,7 +66,7 @@ async function landedLivePersonCreate(
   const list = await o.clients.liveperson(r.account).listDeletionRequests({ fromDate });
   for (const request of list) {
     const id = String(request.request_id);
-    if (id === r.requestId || livePersonStatus(request) === 'CANCELED' || o.store.get(r.vendor, r.account, id))
+    if (id === r.requestId || livePersonStatus(request) === 'CANCELED' || (await o.store.get(r.vendor, r.account, id)))
       continue;
     const subjects = livePersonSubjects(request);
     if (subjects?.type !== r.idType || [...subjects.ids].sort().join('\n') !== wanted) continue;
@@ -81,13 +81,16 @@ async function landedLivePersonCreate(
  * split registers the new request right after journaling it; if neither knows it, the create is looked for at the
  * vendor as one whose answer was lost.
  */
-function newIdOf(journaled: string | undefined, r: RegisteredRequest, o: SplitOptions): string | undefined {
+async function newIdOf(
+  journaled: string | undefined,
+  r: RegisteredRequest,
+  o: SplitOptions,
+): Promise<string | undefined> {
   if (journaled === undefined || !o.journal || o.journal.idScheme === 'plain') return journaled;
   const journal = o.journal;
-  return o.store
-    .open()
-    .find((q) => q.vendor === r.vendor && q.account === r.account && journal.key(q.vendor, q.requestId) === journaled)
-    ?.requestId;
+  return (await o.store.open()).find(
+    (q) => q.vendor === r.vendor && q.account === r.account && journal.key(q.vendor, q.requestId) === journaled,
+  )?.requestId;
 }
 
 export async function splitRequest(
@@ -100,7 +103,7 @@ export async function splitRequest(
   const key = o.journal?.key(r.vendor, r.requestId) ?? r.requestId;
   const earlier = o.resume?.splits.get(requestKey(r.vendor, r.account, key)) ?? [];
   const did = (s: SplitStep) => earlier.some((d) => d.step === s);
-  let newId = newIdOf(earlier.find((d) => d.step === 'created')?.newId, r, o);
+  let newId = await newIdOf(earlier.find((d) => d.step === 'created')?.newId, r, o);
   // made by an earlier run, which may have died before recording it in the registry
   const madeEarlier = newId;
   if (did('done')) return { ...base, outcome: 'split', newRequestId: newId, detail: 'split in an earlier run' };
@@ -116,7 +119,7 @@ export async function splitRequest(
   try {
     const record = await vendorRecord(r, o.clients);
     // the vendor's own record first; a registry made with plain subjects can stand in, one of digests cannot
-    const ids = record.ids ?? o.store.subjectsOf(r.vendor, r.account, r.requestId);
+    const ids = record.ids ?? (await o.store.subjectsOf(r.vendor, r.account, r.requestId));
     if (!ids)
       return notSplit(
         "not split: the vendor's record does not list the request's subjects, and the registry keeps only their digests, so the others cannot be re-submitted",
@@ -180,7 +183,7 @@ export async function splitRequest(
         }
       }
       step('created', { newId });
-      register(newId, requestedAt);
+      await register(newId, requestedAt);
     };
     const cancel = async () => {
       step('cancel-sent');
@@ -197,9 +200,9 @@ export async function splitRequest(
       if (!newId) await create();
       if (!cancelled) await cancel();
     }
-    if (madeEarlier) register(madeEarlier, undefined); // idempotent: kept once
+    if (madeEarlier) await register(madeEarlier, undefined); // idempotent: kept once
     step('done', { newId: newId as string });
-    o.store.update(r.vendor, r.account, r.requestId, { state: 'superseded' });
+    await o.store.update(r.vendor, r.account, r.requestId, { state: 'superseded' });
     return {
       ...base,
       outcome: 'split',

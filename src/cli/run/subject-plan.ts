@@ -3,7 +3,7 @@
  * is cancelled; one that also holds others is not (cancelling it would stop their deletions too): it is listed with
  * how many other subjects it would take down, and the run exits 1.
  */
-import type { RegisteredRequest, RequestStore } from '../../registry/index.js';
+import type { RegisteredRequest, RequestStore } from '../../store/request-store.js';
 import { type InputItem, readListFileLines } from '../input.js';
 import type { PreparedItems } from '../items.js';
 import { UsageError } from '../usage.js';
@@ -39,17 +39,18 @@ export function subjectsOf(o: Record<string, unknown>): NamedSubject[] {
   return all;
 }
 
-export function planForSubjects(store: RequestStore, named: NamedSubject[]): SubjectPlan {
+export async function planForSubjects(store: RequestStore, named: NamedSubject[]): Promise<SubjectPlan> {
   const items: InputItem[] = [];
   const collateral: SubjectPlan['collateral'] = [];
   const subjects = named.map((s) => s.id);
-  for (const { request, matched } of store.holding(subjects)) {
+  for (const { request, matched } of await store.holding(subjects)) {
     if (matched >= request.subjectCount)
       items.push({ vendor: request.vendor, requestId: request.requestId, account: request.account });
     else collateral.push({ request, named: matched, others: request.subjectCount - matched });
   }
   // A typo must not look like "nothing to do" while the person's deletion goes ahead.
-  const unmatched = named.filter((s) => store.holding([s.id]).length === 0).map((s) => s.where);
+  const unmatched: string[] = [];
+  for (const s of named) if ((await store.holding([s.id])).length === 0) unmatched.push(s.where);
   return {
     subjects: subjects.length,
     collateral,

@@ -3,11 +3,14 @@
  * `--registry <file>`, with subject digests salted by PRIVACY_DELETIONS_HASH_SALT (or …_FILE), the salt the journal's
  * --hash-ids uses. Opening problems are usage errors, before anything is sent.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { openRegistry, type RequestStore } from '../../registry/index.js';
-import { osUser } from '../../registry/sqlite.js';
+import { osUser } from '../../store/actor.js';
+import type { RequestStore } from '../../store/request-store.js';
+import { openRegistry } from '../../store/sqlite.js';
 import { hashSaltFromEnv } from '../accounts/secrets.js';
+import { say } from '../terminal.js';
 import { UsageError } from '../usage.js';
 
 export function defaultRegistryPath(): string {
@@ -27,6 +30,30 @@ export function cliRegistry(o: Record<string, unknown>): { store: RequestStore; 
     return { store: openRegistry(path, { salt, plainSubjects: Boolean(o.registryPlainSubjects) }), path };
   } catch (err) {
     throw new UsageError(`cannot open the registry ${path}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The registry, for a command that does not need one but learns facts about requests it may hold (a cancel by id or
+ * from a file, a status read): `--registry`, or the default file when it exists. The store is what the next command
+ * trusts, so what this one learns is written there too. Without the salt the registry cannot be opened: said once.
+ */
+export function knownRegistry(o: Record<string, unknown>): { store: RequestStore; path: string } | undefined {
+  if (o.registry === undefined && !existsSync(defaultRegistryPath())) return undefined;
+  const path = (o.registry as string | undefined) ?? defaultRegistryPath();
+  // the command does its job either way; what it cannot record is said, never silently dropped
+  const notRecorded = (why: string) =>
+    say.err(`note: what this command learns is not recorded in the registry ${path}: ${why}`);
+  if (!hashSaltFromEnv()) {
+    notRecorded(NEEDS_SALT);
+    return undefined;
+  }
+  try {
+    return cliRegistry(o);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    notRecorded(err.message.replace(`cannot open the registry ${path}: `, ''));
+    return undefined;
   }
 }
 

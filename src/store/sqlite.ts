@@ -2,115 +2,24 @@
  * The request registry on disk: SQLite through better-sqlite3 (WAL, so a cron job and a person can write at once;
  * every change in one transaction, so a crash leaves it as it was before or after). Subject ids are kept as salted
  * HMAC-SHA256 digests, never in plain text unless the caller asks for it, so the registry lets one look a person up
- * without listing anyone. Everything SQL-specific stays in this file, behind {@link RequestStore}, so a shared server
- * database can be added later for teams.
+ * without listing anyone. Everything SQL-specific stays in this file, behind the asynchronous {@link RequestStore}
+ * (request-store.ts), so a server database can implement the same interface for teams. better-sqlite3 is
+ * synchronous: each method does its work at once and returns a settled Promise.
  */
 import { createHmac } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { RequestCreated, RequestRegistry } from '../core/registry.js';
-
-/** A request as the registry knows it. */
-export interface RegisteredRequest {
-  /** The vendor that made it. */
-  vendor: 'mixpanel' | 'liveperson';
-  /** The account (project or site) it was made in. */
-  account: string;
-  /** The vendor's id for it. */
-  requestId: string;
-  /** When the vendor made it (ISO 8601). */
-  requestedAt: string;
-  /** What the subject ids are: `distinct_id`, or the LivePerson deletion type. */
-  idType: string;
-  /** How many subjects it holds. */
-  subjectCount: number;
-  /** Why it was made (`create --reason`). */
-  reason?: string | undefined;
-  /** The ticket or case it answers (`create --ticket`). */
-  ticket?: string | undefined;
-  /** Who made it. */
-  actor: string;
-  /** open (may still run), cancelled, final (past its window, or done), superseded (split: replaced by another). */
-  state: 'open' | 'cancelled' | 'final' | 'superseded';
-  /** LivePerson: `requestedAt` + the account's cancel window; Mixpanel has no clock (undefined). */
-  windowClosesAt?: string | undefined;
-  /** The vendor status last read. */
-  vendorStatus?: string | undefined;
-  /** When it was read. */
-  statusReadAt?: string | undefined;
-}
-
-/** What a create adds beside the SDK's report: why, for which ticket, by whom, and the account's cancel window. */
-export interface RegistrationDetails {
-  /** Why. */
-  reason?: string | undefined;
-  /** The ticket or case. */
-  ticket?: string | undefined;
-  /** Who. */
-  actor: string;
-  /** LivePerson's cancel window for this account, in ms (default 5 days); ignored for Mixpanel. */
-  cancelWindowMs?: number | undefined;
-}
-
-export interface RequestStore extends RequestRegistry {
-  /** Records a created request (idempotent: the same vendor, account and id is kept once). */
-  register(created: RequestCreated, details: RegistrationDetails): void;
-  /** Records many in one transaction (an import): all of them, or none after a crash. */
-  registerMany(entries: [RequestCreated, RegistrationDetails][]): void;
-  /** Open requests holding any of these subjects, each with how many of its subjects are among them. */
-  holding(subjects: string[]): SubjectMatch[];
-  /** Open requests, the soonest-closing window first (Mixpanel's, which have none, after). */
-  open(): RegisteredRequest[];
-  /**
-   * The same list as {@link RequestStore.open}, streamed row by row with only what a deadline list shows, read from
-   * one covering index: flat memory and well under a second at 100,000 requests. Read it to the end (or `return()`)
-   * before writing to this store: SQLite keeps the connection busy while it is open.
-   */
-  deadlines(): IterableIterator<DeadlineEntry>;
-  /** One request, if registered. */
-  get(vendor: string, account: string, requestId: string): RegisteredRequest | undefined;
-  /** Updates what is known of a request: its state, and the vendor status read. */
-  update(
-    vendor: string,
-    account: string,
-    requestId: string,
-    change: { state?: RegisteredRequest['state']; vendorStatus?: string },
-  ): void;
-  /**
-   * A request's subject ids, when this registry keeps them in plain text (made with `plainSubjects`); undefined for
-   * digests, which cannot be turned back into ids, or for a request it does not know.
-   */
-  subjectsOf(vendor: string, account: string, requestId: string): string[] | undefined;
-  /** Whether this subject id (hashed as stored) is among a request's subjects. */
-  holds(vendor: string, account: string, requestId: string, subject: string): boolean;
-  /** Closes the database. */
-  close(): void;
-}
-
-/** An open request as a deadline list shows it (see {@link RequestStore.deadlines}). */
-export type DeadlineEntry = Pick<
+import type { RequestCreated } from '../core/registry.js';
+import { osUser } from './actor.js';
+import type {
+  OpenRegistryOptions,
   RegisteredRequest,
-  | 'vendor'
-  | 'account'
-  | 'requestId'
-  | 'requestedAt'
-  | 'subjectCount'
-  | 'ticket'
-  | 'actor'
-  | 'windowClosesAt'
-  | 'vendorStatus'
-  | 'statusReadAt'
->;
-
-/** A registered request holding some of the subjects asked about. */
-export interface SubjectMatch {
-  /** The request. */
-  request: RegisteredRequest;
-  /** How many of its subjects were among those asked about. */
-  matched: number;
-}
+  RegistrationDetails,
+  RequestStore,
+  StateChange,
+} from './request-store.js';
 
 const DAY_MS = 86_400_000;
 
@@ -194,19 +103,6 @@ const fromRow = (r: Row): RegisteredRequest => ({
   ...(r.vendor_status === null ? {} : { vendorStatus: r.vendor_status }),
   ...(r.status_read_at === null ? {} : { statusReadAt: r.status_read_at }),
 });
-
-/** Who is acting when no one is named: the OS user. (Internal: the CLI's --actor default too.) */
-export const osUser = () => process.env.USER || process.env.LOGNAME || 'unknown';
-
-/** How {@link openRegistry} keeps subject ids. */
-export interface OpenRegistryOptions {
-  /** Secret salt for the subject digests: without it the same person cannot be found again. */
-  salt: string;
-  /** Keep subject ids in plain text (an explicit opt-in: the registry then lists people). */
-  plainSubjects?: boolean;
-  /** Who creates requests through `record` (the SDK path); default: the OS user. */
-  actor?: string;
-}
 
 /**
  * better-sqlite3 is an optional native module built at install: left out (`--omit=optional`, or a build that failed
@@ -314,6 +210,7 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
     throw nativeModuleProblem(err) ?? err;
   }
   try {
+    db.pragma('busy_timeout = 10000'); // another process writing: wait, do not fail
     // Before any statement reads the schema: functions with side effects never run from a view or trigger.
     db.pragma('trusted_schema = OFF');
     checkOwnSchema(db, path);
@@ -323,11 +220,11 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL'); // a create the vendor accepted must survive a power cut once recorded
-  db.pragma('busy_timeout = 10000'); // another process writing: wait, do not fail
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
-  db.pragma(`application_id = ${APPLICATION_ID}`);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // written once (each write takes the write lock): a registry made before these marks gets them on its next open
+  if (db.pragma('application_id', { simple: true }) !== APPLICATION_ID) db.pragma(`application_id = ${APPLICATION_ID}`);
+  if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   // The digest scheme is fixed per registry: a different salt would silently find nobody.
   const scheme = options.plainSubjects
     ? 'plain'
@@ -382,7 +279,8 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
     .raw();
   const getRequest = db.prepare('SELECT * FROM requests WHERE vendor = ? AND account = ? AND request_id = ?');
   const updateRequest = db.prepare(
-    `UPDATE requests SET state = COALESCE(@state, state),
+    // superseded (a split replaced it) stays so: a later status read of the old request must not hide the split
+    `UPDATE requests SET state = CASE WHEN state = 'superseded' THEN state ELSE COALESCE(@state, state) END,
        vendor_status = COALESCE(@vendorStatus, vendor_status),
        status_read_at = CASE WHEN @vendorStatus IS NULL THEN status_read_at ELSE @now END
      WHERE vendor = @vendor AND account = @account AND request_id = @requestId`,
@@ -391,13 +289,65 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
   const holdsSubject = db.prepare('SELECT 1 FROM subjects WHERE subject = ? AND request = ?');
   const actor = options.actor ?? osUser();
 
-  return {
-    register: (created, details) => register(created, details),
-    registerMany: db.transaction((entries: [RequestCreated, RegistrationDetails][]) => {
-      for (const [created, details] of entries) register(created, details);
+  /** The state a change moves a request to, and from; undefined when the request is not registered. */
+  const applyUpdate = (
+    vendor: string,
+    account: string,
+    requestId: string,
+    change: { state?: RegisteredRequest['state'] | undefined; vendorStatus?: string | undefined },
+  ): StateChange | undefined => {
+    const before = getRequest.get(vendor, account, requestId) as Row | undefined;
+    if (!before) return undefined;
+    updateRequest.run({
+      vendor,
+      account,
+      requestId,
+      state: change.state ?? null,
+      vendorStatus: change.vendorStatus ?? null,
+      now: new Date().toISOString(),
+    });
+    return {
+      vendor: before.vendor,
+      account,
+      requestId,
+      from: before.state,
+      to: before.state === 'superseded' ? before.state : (change.state ?? before.state),
+      ...(change.vendorStatus === undefined ? {} : { vendorStatus: change.vendorStatus }),
+    };
+  };
+  const updateOne = db.transaction(applyUpdate);
+  const registerAll = db.transaction((entries: [RequestCreated, RegistrationDetails][]) =>
+    entries.map(([created, details]): StateChange => {
+      const known = requestRowId.get(created.vendor, created.account, created.requestId) !== undefined;
+      register(created, details);
+      const change =
+        details.state !== undefined || details.vendorStatus !== undefined
+          ? applyUpdate(created.vendor, created.account, created.requestId, details)
+          : undefined;
+      const now = getRequest.get(created.vendor, created.account, created.requestId) as Row;
+      return {
+        vendor: created.vendor,
+        account: created.account,
+        requestId: created.requestId,
+        from: known ? (change?.from ?? now.state) : undefined,
+        to: now.state,
+        ...(details.vendorStatus === undefined ? {} : { vendorStatus: details.vendorStatus }),
+      };
     }),
-    record: (created) => register(created, { actor }),
-    holding(subjects) {
+  );
+
+  // better-sqlite3 is synchronous: each method does its work now and hands back a settled Promise.
+  return {
+    // IMMEDIATE: the write lock is taken at BEGIN, so a read inside cannot meet a snapshot another writer has moved
+    // on from (SQLITE_BUSY at once, whatever the busy timeout)
+    register: async (created, details) => {
+      registerAll.immediate([[created, details]]);
+    },
+    registerMany: async (entries) => registerAll.immediate(entries),
+    record: async (created) => {
+      registerAll.immediate([[created, { actor }]]);
+    },
+    async holding(subjects) {
       const keys = [...new Set(subjects)].map(key);
       if (keys.length === 0) return [];
       const rows = db
@@ -409,8 +359,8 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
         .all(...keys) as (Row & { matched: number })[];
       return rows.map((r) => ({ request: fromRow(r), matched: r.matched }));
     },
-    open: () => (listOpen.all() as Row[]).map(fromRow),
-    *deadlines() {
+    open: async () => (listOpen.all() as Row[]).map(fromRow),
+    async *deadlines() {
       // raw rows (arrays) step about twice as fast as objects at 100,000
       for (const r of listDeadlines.iterate() as IterableIterator<DeadlineRow>) {
         const [vendor, account, requestId, requestedAt, subjectCount, ticket, actor, closes, status, readAt] = r;
@@ -428,31 +378,24 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
         };
       }
     },
-    get(vendor, account, requestId) {
+    async get(vendor, account, requestId) {
       const row = getRequest.get(vendor, account, requestId) as Row | undefined;
       return row ? fromRow(row) : undefined;
     },
-    update(vendor, account, requestId, change) {
-      updateRequest.run({
-        vendor,
-        account,
-        requestId,
-        state: change.state ?? null,
-        vendorStatus: change.vendorStatus ?? null,
-        now: new Date().toISOString(),
-      });
-    },
-    subjectsOf(vendor, account, requestId) {
+    update: async (vendor, account, requestId, change) => updateOne.immediate(vendor, account, requestId, change),
+    async subjectsOf(vendor, account, requestId) {
       if (!options.plainSubjects) return undefined;
       const id = requestRowId.get(vendor, account, requestId) as number | undefined;
       if (id === undefined) return undefined;
       return (subjectsOfRequest.all(id) as string[]).map((k) => k.slice('plain:'.length));
     },
-    holds(vendor, account, requestId, subject) {
+    async holds(vendor, account, requestId, subject) {
       const id = requestRowId.get(vendor, account, requestId) as number | undefined;
       if (id === undefined) return false;
       return holdsSubject.get(key(subject), id) !== undefined;
     },
-    close: () => db.close(),
+    close: async () => {
+      db.close();
+    },
   };
 }
