@@ -89,9 +89,65 @@ export interface RequestStore extends RequestRegistry {
   subjectsOf(vendor: string, account: string, requestId: string): Promise<string[] | undefined>;
   /** Whether this subject id (hashed as stored) is among a request's subjects. */
   holds(vendor: string, account: string, requestId: string, subject: string): Promise<boolean>;
+  /**
+   * Records a step of a split (a request cancelled and its other subjects re-submitted), so any later command finds
+   * an unfinished one, whatever ran in between. `spared`: the subjects the split is for (kept as digests).
+   */
+  recordSplitStep(
+    vendor: string,
+    account: string,
+    requestId: string,
+    step: SplitStep,
+    extra?: { spared?: string[]; others?: number; newId?: string },
+  ): Promise<void>;
+  /** The split of a request, as far as it got. */
+  splitOf(vendor: string, account: string, requestId: string): Promise<SplitState | undefined>;
+  /** Every split that has not reached `done`, oldest first. */
+  unfinishedSplits(): Promise<SplitState[]>;
+  /** Whether a subject id is among those a split spares (compared as stored: digests). */
+  spares(split: SplitState, subject: string): boolean;
+  /**
+   * Claims a request for `holder` until `leaseMs` from now, before anything is sent for it: refused (with who holds
+   * it) while another holder's lease runs; a lease whose holder died runs out and may be taken. `takeOverFrom`: a
+   * holder the caller knows to be dead (a process gone on this host), whose claim is taken at once.
+   */
+  claim(
+    vendor: string,
+    account: string,
+    requestId: string,
+    holder: string,
+    leaseMs: number,
+    takeOverFrom?: string,
+  ): Promise<ClaimResult>;
+  /** Gives a claim back (only its holder's). */
+  release(vendor: string, account: string, requestId: string, holder: string): Promise<void>;
   /** Closes the database. */
   close(): Promise<void>;
 }
+
+/** The steps of a split, in the order they happen at one vendor or the other (see cli/run/split.ts). */
+export type SplitStep = 'planned' | 'cancel-sent' | 'cancel-accepted' | 'create-sent' | 'created' | 'done';
+
+/** A split as the store knows it. */
+export interface SplitState {
+  /** The vendor of the request being split. */
+  vendor: RegisteredRequest['vendor'];
+  /** Its account. */
+  account: string;
+  /** The request being split. */
+  requestId: string;
+  /** Every step recorded so far, with when. */
+  steps: { step: SplitStep; at: string }[];
+  /** How many other subjects are re-submitted. */
+  others?: number | undefined;
+  /** The request that holds them, once created. */
+  newId?: string | undefined;
+  /** Digests of the subjects it spares (compare with {@link RequestStore.spares}). */
+  spared: string[];
+}
+
+/** A claim taken, or who holds it. */
+export type ClaimResult = { taken: true } | { taken: false; holder: string; until: string };
 
 /** What an update or an import changed about one request (the state before and after, and the status read). */
 export interface StateChange {

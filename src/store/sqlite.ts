@@ -14,10 +14,13 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { RequestCreated } from '../core/registry.js';
 import { osUser } from './actor.js';
 import type {
+  ClaimResult,
   OpenRegistryOptions,
   RegisteredRequest,
   RegistrationDetails,
   RequestStore,
+  SplitState,
+  SplitStep,
   StateChange,
 } from './request-store.js';
 
@@ -56,6 +59,28 @@ CREATE INDEX IF NOT EXISTS requests_by_deadline_listed
   ON requests (state, ${BY_DEADLINE},
     vendor, account, request_id, subject_count, ticket, actor, window_closes_at, vendor_status, status_read_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- a split's progress, step by step (plan, cancel sent and accepted, create sent, created, done): any later command
+-- that meets an unfinished one finishes it or says what is left; spared holds the digests of the subjects it is for
+CREATE TABLE IF NOT EXISTS splits (
+  vendor TEXT NOT NULL,
+  account TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  others INTEGER,
+  new_id TEXT,
+  spared TEXT NOT NULL DEFAULT '[]',
+  done INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (vendor, account, request_id)
+);
+-- short leases taken before anything is sent for a request: a second run meeting one reports the request busy
+CREATE TABLE IF NOT EXISTS claims (
+  vendor TEXT NOT NULL,
+  account TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  until TEXT NOT NULL,
+  PRIMARY KEY (vendor, account, request_id)
+);
 `;
 
 type Row = {
@@ -130,9 +155,17 @@ function nativeModuleProblem(err: unknown): Error | undefined {
 /** `PRAGMA application_id` of a registry ("PDRG"): a SQLite file made by another program is never taken over. */
 const APPLICATION_ID = 0x50445247;
 /** `PRAGMA user_version`: the schema's version; a registry made by a newer version of this package is refused. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2; // 2: splits and claims
 /** Every schema object a registry may hold (the old index is dropped on open); anything else was put there by hand. */
-const OWN_OBJECTS = new Set(['requests', 'subjects', 'meta', 'requests_by_deadline', 'requests_by_deadline_listed']);
+const OWN_OBJECTS = new Set([
+  'requests',
+  'subjects',
+  'meta',
+  'splits',
+  'claims',
+  'requests_by_deadline',
+  'requests_by_deadline_listed',
+]);
 const SQLITE_HEADER = 'SQLite format 3\0';
 
 /**
@@ -336,6 +369,79 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
     }),
   );
 
+  const getSplit = db.prepare('SELECT * FROM splits WHERE vendor = ? AND account = ? AND request_id = ?');
+  const upsertSplit = db.prepare(
+    `INSERT INTO splits (vendor, account, request_id, steps, others, new_id, spared, done)
+     VALUES (@vendor, @account, @requestId, @steps, @others, @newId, @spared, @done)
+     ON CONFLICT (vendor, account, request_id) DO UPDATE SET steps = @steps, others = COALESCE(@others, others),
+       new_id = COALESCE(@newId, new_id), spared = @spared, done = @done`,
+  );
+  const listUnfinished = db.prepare('SELECT * FROM splits WHERE done = 0 ORDER BY rowid');
+  type SplitRow = {
+    vendor: RegisteredRequest['vendor'];
+    account: string;
+    request_id: string;
+    steps: string;
+    others: number | null;
+    new_id: string | null;
+    spared: string;
+  };
+  const fromSplitRow = (r: SplitRow): SplitState => ({
+    vendor: r.vendor,
+    account: r.account,
+    requestId: r.request_id,
+    steps: JSON.parse(r.steps),
+    ...(r.others === null ? {} : { others: r.others }),
+    ...(r.new_id === null ? {} : { newId: r.new_id }),
+    spared: JSON.parse(r.spared),
+  });
+  const recordStep = db.transaction(
+    (
+      vendor: string,
+      account: string,
+      requestId: string,
+      step: SplitStep,
+      extra: { spared?: string[]; others?: number; newId?: string },
+    ) => {
+      const row = getSplit.get(vendor, account, requestId) as SplitRow | undefined;
+      const before = row ? fromSplitRow(row) : undefined;
+      const spared = [...new Set([...(before?.spared ?? []), ...(extra.spared ?? []).map(key)])];
+      upsertSplit.run({
+        vendor,
+        account,
+        requestId,
+        steps: JSON.stringify([...(before?.steps ?? []), { step, at: new Date().toISOString() }]),
+        others: extra.others ?? null,
+        newId: extra.newId ?? null,
+        spared: JSON.stringify(spared),
+        done: step === 'done' ? 1 : 0,
+      });
+    },
+  );
+  const getClaim = db.prepare('SELECT holder, until FROM claims WHERE vendor = ? AND account = ? AND request_id = ?');
+  const putClaim = db.prepare(
+    `INSERT INTO claims (vendor, account, request_id, holder, until) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (vendor, account, request_id) DO UPDATE SET holder = excluded.holder, until = excluded.until`,
+  );
+  const dropClaim = db.prepare('DELETE FROM claims WHERE vendor = ? AND account = ? AND request_id = ? AND holder = ?');
+  const takeClaim = db.transaction(
+    (
+      vendor: string,
+      account: string,
+      requestId: string,
+      holder: string,
+      leaseMs: number,
+      takeOverFrom: string | undefined,
+    ): ClaimResult => {
+      const now = Date.now();
+      const held = getClaim.get(vendor, account, requestId) as { holder: string; until: string } | undefined;
+      if (held && held.holder !== holder && held.holder !== takeOverFrom && Date.parse(held.until) > now)
+        return { taken: false, holder: held.holder, until: held.until };
+      putClaim.run(vendor, account, requestId, holder, new Date(now + leaseMs).toISOString());
+      return { taken: true };
+    },
+  );
+
   // better-sqlite3 is synchronous: each method does its work now and hands back a settled Promise.
   return {
     // IMMEDIATE: the write lock is taken at BEGIN, so a read inside cannot meet a snapshot another writer has moved
@@ -393,6 +499,21 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
       const id = requestRowId.get(vendor, account, requestId) as number | undefined;
       if (id === undefined) return false;
       return holdsSubject.get(key(subject), id) !== undefined;
+    },
+    recordSplitStep: async (vendor, account, requestId, step, extra = {}) => {
+      recordStep.immediate(vendor, account, requestId, step, extra);
+    },
+    async splitOf(vendor, account, requestId) {
+      const row = getSplit.get(vendor, account, requestId) as SplitRow | undefined;
+      return row ? fromSplitRow(row) : undefined;
+    },
+    unfinishedSplits: async () => (listUnfinished.all() as SplitRow[]).map(fromSplitRow),
+    spares: (split, subject) => split.spared.includes(key(subject)),
+    // IMMEDIATE: two runs reading the same free claim cannot both take it
+    claim: async (vendor, account, requestId, holder, leaseMs, takeOverFrom) =>
+      takeClaim.immediate(vendor, account, requestId, holder, leaseMs, takeOverFrom),
+    release: async (vendor, account, requestId, holder) => {
+      dropClaim.run(vendor, account, requestId, holder);
     },
     close: async () => {
       db.close();

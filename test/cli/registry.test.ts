@@ -499,6 +499,170 @@ describe('registry', () => {
     expect(refreshed.stderr).toContain('1 open request(s)');
   }, 60_000);
 
+  /** Runs a split and SIGKILLs it once its journal holds `step` (the 1 request/s limiter leaves a second for it). */
+  const splitKilledAfter = (args: string[], journal: string, step: string) =>
+    runProcess(process.execPath, [BIN, ...args], {
+      env: env(),
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (!existsSync(journal) || !readFileSync(journal, 'utf8').includes(`"step":"${step}"`)) return;
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }, 2);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+  /** The Mixpanel tasks that hold `ids` now, as Mixpanel's 409 names them (a create of them is refused). */
+  const mpTasksHolding = async (ids: string[]) => {
+    const probe = await fetch(`${sandbox.url}/mixpanel/data-deletions/v3.0?token=reg-project`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer reg-oauth-1a2b', 'content-type': 'application/json' },
+      body: JSON.stringify({ distinct_ids: ids }),
+    });
+    if (probe.status !== 409) return { status: probe.status, tasks: [] as string[] };
+    const { error } = (await probe.json()) as { error: { conflicting_task_ids: string[] } };
+    return { status: 409, tasks: error.conflicting_task_ids };
+  };
+  /** Live LivePerson requests (not cancelled) whose delete_json names `id`. */
+  const lpLiveHolding = async (id: string) =>
+    (await lpList()).filter((r) => r.status !== 'CANCELED' && JSON.stringify(r.delete_json).includes(id));
+
+  it('a Mixpanel split cut short after the cancel, then a refresh, then the same command without --resume: finished', async () => {
+    const reg = ['--registry', join(dir, 'abandoned.db')];
+    const old = await create('mixpanel', ['ab-jane', 'ab-bob'], reg);
+    const journal = join(dir, 'abandoned.journal');
+    const args = ['cancel', '--subject', 'ab-jane', '--split', '--json', '--journal', journal, ...reg];
+    expect((await splitKilledAfter(args, journal, 'cancel-accepted')).code).toBe(null);
+    expect(await mpStatus(old)).toBe('REVOKED');
+    // a refresh marks the old request cancelled, and says a split is unfinished
+    const refreshed = await cli(['deadlines', '--refresh', ...reg]);
+    expect(refreshed.code).toBe(1);
+    // (under load the kill can land after create-sent is recorded, while the create waits in the limiter)
+    expect(refreshed.stderr).toMatch(
+      new RegExp(
+        `UNFINISHED split of mixpanel mixpanel ${old} \\(stopped after (cancel-accepted|create-sent)\\): the request is cancelled`,
+      ),
+    );
+    // without --split the run says what is left; with it (a new journal, no --resume) it finishes
+    const told = await cli(['cancel', '--subject', 'ab-jane', '--dry-run', ...reg]);
+    expect(told.code).toBe(1);
+    expect(told.stderr).toContain(`UNFINISHED: the split of mixpanel mixpanel ${old}`);
+    expect(told.stderr).toContain('its 1 other subject(s) are NOT scheduled for deletion yet');
+    const again = await cli([
+      'cancel',
+      '--subject',
+      'ab-jane',
+      '--split',
+      '--json',
+      '--journal',
+      join(dir, 'ab2.journal'),
+      ...reg,
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    const result = lastLine(again);
+    expect(result).toMatchObject({ outcome: 'split', requestId: old, others: 1 });
+    expect((await mpTasksHolding(['ab-bob'])).tasks).toEqual([result.newRequestId]);
+    const after = await cli(['deadlines', ...reg]);
+    expect(after.stderr).not.toContain('UNFINISHED');
+  }, 60_000);
+
+  it('a LivePerson create whose answer was lost, then an import, then the same command: no second create', async () => {
+    const reg = ['--registry', join(dir, 'landed.db')];
+    const old = await create('liveperson', ['lj-jane', 'lj-bob'], reg);
+    const journal = join(dir, 'landed.journal');
+    const args = ['cancel', '--subject', 'lj-jane', '--split', '--json', '--journal', journal, ...reg];
+    const killed = await killedWhenLost(args, (seen) =>
+      seen.method === 'POST' && seen.url.endsWith('/personal-data-deletion') ? 'answer' : undefined,
+    );
+    expect(killed.code).toBe(null);
+    expect(await lpLiveHolding('lj-bob')).toHaveLength(2); // the old one and the landed create
+    const today = new Date(sandbox.now()).toISOString().slice(0, 10);
+    await cli(['registry', 'import', '--vendor', 'liveperson', '--from', today, '--to', today, ...reg]);
+    const before = sandbox.stats().livePersonTokens;
+    const creates = () => sandbox.log.filter((l) => l === `POST /liveperson${LP_REQUESTS}`).length;
+    const sent = creates();
+    const again = await cli([
+      'cancel',
+      '--subject',
+      'lj-jane',
+      '--split',
+      '--json',
+      '--journal',
+      join(dir, 'lj2.journal'),
+      ...reg,
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(creates()).toBe(sent); // the landed request was taken, nothing created twice
+    expect(sandbox.stats().livePersonTokens).toBe(before);
+    const live = await lpLiveHolding('lj-bob');
+    expect(live.map((r) => String(r.request_id))).toEqual([lastLine(again).newRequestId]);
+    expect(await lpStatus(old)).toBe('CANCELED');
+    expect(await lpLiveHolding('lj-jane')).toEqual([]);
+  }, 60_000);
+
+  it('two runs splitting one LivePerson request at once: one splits, the other is told it is busy', async () => {
+    const reg = ['--registry', join(dir, 'concurrent.db')];
+    await create('liveperson', ['cc-jane', 'cc-bob', 'cc-carol'], reg);
+    // the create waits 1.5 s at a proxy, so the second run arrives while the first holds the request
+    const slow = await scriptedServer(async (req, res, seen) => {
+      if (seen.method === 'POST' && seen.url.endsWith('/personal-data-deletion'))
+        await new Promise((r) => setTimeout(r, 1500));
+      const upstream = await fetch(`${sandbox.url}${seen.url}`, {
+        method: seen.method,
+        headers: { authorization: String(req.headers.authorization), 'content-type': 'application/json' },
+        ...(seen.body ? { body: seen.body } : {}),
+      });
+      res.writeHead(upstream.status, { 'content-type': 'application/json' });
+      res.end(await upstream.text());
+    });
+    const sent = sandbox.log.filter((l) => l === `POST /liveperson${LP_REQUESTS}`).length;
+    const run = (who: string) =>
+      runProcess(
+        process.execPath,
+        [BIN, 'cancel', '--subject', who, '--split', '--json', '--journal', join(dir, `${who}.journal`), ...reg],
+        { env: { ...env(), LIVEPERSON_BASE_URL: `${slow.url}/liveperson` } },
+      );
+    const [a, b] = await Promise.all([run('cc-jane'), run('cc-bob')]);
+    const outcomes = [lastLine(a).outcome, lastLine(b).outcome].sort();
+    expect(outcomes).toEqual(['busy', 'split']);
+    expect(lastLine(a.stdout.includes('"busy"') ? a : b).detail).toMatch(
+      /another run \(.* pid \d+ run [0-9a-f]{8}\) is working/,
+    );
+    expect(sandbox.log.filter((l) => l === `POST /liveperson${LP_REQUESTS}`).length - sent).toBe(1);
+    const winner = lastLine(a).outcome === 'split' ? 'cc-jane' : 'cc-bob';
+    const loser = winner === 'cc-jane' ? 'cc-bob' : 'cc-jane';
+    expect(await lpLiveHolding(winner)).toEqual([]);
+    expect(await lpLiveHolding(loser)).toHaveLength(1);
+    expect(await lpLiveHolding('cc-carol')).toHaveLength(1);
+  }, 60_000);
+
+  it('a Mixpanel 409 naming a task someone else made is not taken for the split’s own create', async () => {
+    const reg = ['--registry', join(dir, 'foreign.db')];
+    const old = await create('mixpanel', ['fx-jane', 'fx-bob'], reg);
+    const journal = join(dir, 'foreign.journal');
+    const args = ['cancel', '--subject', 'fx-jane', '--split', '--json', '--journal', journal, ...reg];
+    expect((await splitKilledAfter(args, journal, 'cancel-accepted')).code).toBe(null);
+    // meanwhile another tool schedules fx-bob together with someone else
+    const made = await fetch(`${sandbox.url}/mixpanel/data-deletions/v3.0?token=reg-project`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer reg-oauth-1a2b', 'content-type': 'application/json' },
+      body: JSON.stringify({ distinct_ids: ['fx-bob', 'fx-dave'] }),
+    });
+    expect(made.ok).toBe(true);
+    const foreign = (await mpTasksHolding(['fx-dave'])).tasks[0] as string;
+    const again = await cli([...args, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    const result = lastLine(again);
+    expect(result).toMatchObject({ outcome: 'split', requestId: old });
+    expect(result.newRequestId).toBeUndefined();
+    expect(result.detail).toContain(`already scheduled for deletion in mixpanel request ${foreign}`);
+    // that task is not registered as holding fx-bob alone: cancelling fx-bob finds nothing to take dave down with
+    const bob = await cli(['cancel', '--subject', 'fx-bob', '--dry-run', ...reg]);
+    expect(bob.stdout).not.toContain(foreign);
+    expect(await mpStatus(foreign)).toBe('PENDING');
+    expect(await mpStatus(old)).toBe('REVOKED');
+  }, 60_000);
+
   it('the store hears what every command learns: an import of closed requests, a cancel by id, a status read, a refresh', async () => {
     const path = join(dir, 'facts.db');
     const reg = ['--registry', path];

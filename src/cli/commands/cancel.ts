@@ -15,6 +15,7 @@ import { type Receipt, type ReceiptOutcome, runCancellations, SUCCESS_OUTCOMES }
 import { createReporter } from '../run/output.js';
 import { type SplitResult, splitRequest } from '../run/split.js';
 import { planForSubjects, type SubjectPlan, subjectsOf } from '../run/subject-plan.js';
+import { claimHolder } from '../store/claims.js';
 import {
   Journal,
   JournalBusyError,
@@ -146,6 +147,8 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
   const journal = o.journal ? await openJournal(o.journal as string, o) : undefined;
   const resume = o.resume && journal ? await readForResume(journal, o.journal as string, o) : undefined;
   const runId = randomUUID();
+  /** Who this run is, as a claim names it to another run that meets the same request. */
+  const holder = claimHolder(runId);
   journal?.writeRun('run-start', {
     runId,
     tool: `privacy-deletions ${PACKAGE_VERSION}`,
@@ -189,6 +192,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
       concurrency: o.concurrency as number,
       redactor,
       stop: stop.signal,
+      claims: registry ? { store: registry.store, holder } : undefined,
       onReceipt: async (r: Receipt) => {
         counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
         reporter.receipt(r);
@@ -211,6 +215,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
           journal,
           resume,
           redactor,
+          holder,
           details: {
             actor: actorOf(o),
             reason: o.reason as string | undefined,
@@ -221,7 +226,7 @@ export async function cancelCommand(ids: string[], o: Record<string, unknown>): 
         process.stdout.write(
           o.json
             ? `${JSON.stringify(result)}\n`
-            : `${printable(`${result.outcome === 'split' ? 'split' : 'NOT SPLIT'} ${result.vendor} ${result.account} ${result.requestId}: ${result.detail}`)}\n`,
+            : `${printable(`${result.outcome === 'split' ? 'split' : result.outcome === 'busy' ? 'BUSY' : 'NOT SPLIT'} ${result.vendor} ${result.account} ${result.requestId}: ${result.detail}`)}\n`,
         );
       }
   } finally {
@@ -301,15 +306,30 @@ function describePlan(plan: SubjectPlan, dryRun: boolean, split: boolean): void 
   );
   for (const where of plan.unmatched)
     process.stderr.write(
-      `no open registered request holds the subject given as ${where}: check it for a typo; a request made elsewhere is found after \`registry import\`
-`,
+      `no open registered request holds the subject given as ${where}: check it for a typo; a request made elsewhere is found after \`registry import\`\n`,
     );
-  for (const { request: r, named, others } of collateral)
-    process.stderr.write(
-      split
-        ? `${dryRun ? 'would split' : 'split'}: ${r.vendor} ${r.account} ${r.requestId} holds ${named} named subject(s) and ${others} other(s); ` +
-            `it is cancelled and the ${others} other(s) re-submitted in a new request (${r.vendor === 'mixpanel' ? 'after the cancel: Mixpanel refuses ids in a running task' : 'before the cancel: a refused create leaves it standing'})\n`
-        : `not cancelled: ${r.vendor} ${r.account} ${r.requestId} holds ${named} named subject(s) and ${others} other(s); ` +
-            `cancelling it would stop their deletions too (--split cancels it and re-submits them)\n`,
-    );
+  for (const { request: r, others, unfinished } of collateral)
+    if (unfinished) {
+      const last = unfinished.steps.at(-1)?.step ?? 'planned';
+      const did = (step: string) => unfinished.steps.some((s) => s.step === step);
+      const left =
+        did('cancel-accepted') && !did('created')
+          ? `: the request is cancelled and its ${others} other subject(s) are NOT scheduled for deletion yet`
+          : did('created') && !did('cancel-accepted')
+            ? `: its ${others} other subject(s) are re-submitted in ${unfinished.newId ?? 'a new request'}, and the request itself is not cancelled yet`
+            : '';
+      process.stderr.write(
+        `${split ? (dryRun ? 'would finish' : 'finishing') : 'UNFINISHED'}: the split of ${r.vendor} ${r.account} ${r.requestId} for these subjects stopped after ${last} in an earlier run${left}` +
+          `${split ? '' : '; run the same command with --split --journal <file> to finish it'}\n`,
+      );
+    }
+  for (const { request: r, named, others, unfinished } of collateral)
+    if (!unfinished)
+      process.stderr.write(
+        split
+          ? `${dryRun ? 'would split' : 'split'}: ${r.vendor} ${r.account} ${r.requestId} holds ${named} named subject(s) and ${others} other(s); ` +
+              `it is cancelled and the ${others} other(s) re-submitted in a new request (${r.vendor === 'mixpanel' ? 'after the cancel: Mixpanel refuses ids in a running task' : 'before the cancel: a refused create leaves it standing'})\n`
+          : `not cancelled: ${r.vendor} ${r.account} ${r.requestId} holds ${named} named subject(s) and ${others} other(s); ` +
+              `cancelling it would stop their deletions too (--split cancels it and re-submits them)\n`,
+      );
 }

@@ -127,6 +127,22 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
       }
     }
     if (chunk.length) process.stdout.write(`${chunk.join('\n')}\n`);
+    // A split cut short may have left people with no deletion scheduled: said on every listing until it is finished.
+    const unfinished = await store.unfinishedSplits();
+    for (const s of unfinished) {
+      const did = (step: string) => s.steps.some((x) => x.step === step);
+      const left =
+        did('cancel-accepted') && !did('created')
+          ? `the request is cancelled and its ${s.others ?? 'other'} other subject(s) are NOT scheduled for deletion`
+          : did('created') && !did('cancel-accepted')
+            ? `its other subjects are re-submitted in ${s.newId ?? 'a new request'} but the request is not cancelled yet`
+            : 'nothing was changed yet';
+      process.stderr.write(
+        printable(
+          `UNFINISHED split of ${s.vendor} ${s.account} ${s.requestId} (stopped after ${s.steps.at(-1)?.step ?? 'planned'}): ${left}; finish it with cancel --subject <a subject it was for> --split --journal <file>\n`,
+        ),
+      );
+    }
     if (o.ics) {
       writePrivateFile(o.ics as string, deadlineCalendar(dated), 'the --ics file', Boolean(o.force));
       process.stderr.write(`wrote ${dated.length} deadline(s) to ${o.ics}\n`);
@@ -135,7 +151,7 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
       `${count} open request(s)${within === undefined ? '' : `; ${soon} window(s) close within ${o.within}`}\n`,
     );
     if (unread) process.stderr.write(`${unread} status read(s) failed or were not sent (--refresh): exit 1\n`);
-    return soon || unread ? 1 : 0;
+    return soon || unread || unfinished.length ? 1 : 0;
   } finally {
     await store.close();
   }

@@ -3,9 +3,11 @@
  * an accepted cancel, and one receipt per item. Rate limits are the SDK's (shared per Mixpanel project token).
  */
 import type { Redactor } from '../../core/redact.js';
+import type { RequestStore } from '../../store/request-store.js';
 import { AccountHaltedError, type ClientPool, STATUS_RULES } from '../accounts/clients.js';
 import type { InputItem } from '../input.js';
 import type { CliVendor } from '../options.js';
+import { claimRequest } from '../store/claims.js';
 import { type Journal, type JournalState, requestKey } from '../store/journal.js';
 import { describeFailure } from './output.js';
 import { runPool } from './pool.js';
@@ -50,7 +52,15 @@ export interface RunOptions {
   onReceipt: (r: Receipt) => void | Promise<void>;
   /** When aborted (Ctrl-C, SIGTERM), no further item is started; the ones in flight finish and are journaled. */
   stop?: AbortSignal;
+  /**
+   * The store to claim each request in before its cancel is sent (held until its receipt), and who this run is: a
+   * second run meeting a claimed request reports it instead of sending.
+   */
+  claims?: { store: RequestStore; holder: string } | undefined;
 }
+
+/** A cancel's claim: long enough for every cancel of a large account and then its verification read. */
+const CANCEL_LEASE_MS = 30 * 60_000;
 
 /** A cancel the vendor accepted, waiting for the status read that confirms it (after every cancel of its account). */
 interface AwaitingVerification {
@@ -59,8 +69,10 @@ interface AwaitingVerification {
   receipt: Receipt;
 }
 
-/** Writes an item's final record and returns its receipt. */
-function finish(item: InputItem, key: string, o: RunOptions, r: Receipt): Receipt {
+/** Writes an item's final record, gives its claim back, and returns its receipt. */
+async function finish(item: InputItem, key: string, o: RunOptions, r: Receipt): Promise<Receipt> {
+  if (o.claims && r.error !== 'RequestBusy')
+    await o.claims.store.release(item.vendor, item.account, item.requestId, o.claims.holder);
   o.journal?.write({
     event: 'final',
     vendor: item.vendor,
@@ -127,6 +139,21 @@ async function cancelStep(item: InputItem, o: RunOptions): Promise<Receipt | Awa
   const halt = o.clients.halts.get(account);
   if (halt?.scope === 'all')
     return finish(item, key, o, notSentReceipt(item, new AccountHaltedError(account, halt), 'failed'));
+  if (o.claims) {
+    const claim = await claimRequest(o.claims.store, item, o.claims.holder, CANCEL_LEASE_MS);
+    if (!claim.taken)
+      return finish(item, key, o, {
+        line: item.line,
+        vendor,
+        account,
+        requestId,
+        outcome: 'failed',
+        detail: `not sent: another run (${claim.holder}) is working on this request until ${claim.until}; run again later (--resume)`,
+        error: 'RequestBusy',
+        notSent: true,
+        at: at(),
+      });
+  }
   let receipt: Receipt;
   // Accepted in an earlier run (its verification died or did not confirm): only verify now, never re-send.
   const alreadyAccepted = o.resume?.accepted.has(known) ?? false;

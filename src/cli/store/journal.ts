@@ -20,6 +20,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import type { SplitStep } from '../../store/request-store.js';
 import { boundedLines, isTooLong, MAX_LINE_BYTES } from '../lines.js';
 import { fileProblem, UsageError } from '../usage.js';
 
@@ -31,7 +32,7 @@ export type RunEvent = 'run-start' | 'run-end';
  * The steps of a split (cancel --subject --split): a request holding other subjects too is replaced by a new one for
  * them, and its own cancelled. `others` is how many; `newId` the new request once the vendor made it.
  */
-export type SplitStep = 'planned' | 'cancel-sent' | 'cancel-accepted' | 'create-sent' | 'created' | 'done';
+export type { SplitStep };
 export interface SplitRecord {
   at: string;
   event: 'split';
