@@ -221,7 +221,8 @@ describe('the journal lock under two runs started at the same instant', () => {
           Array.from({ length: 5 }, async () => {
             const path = freshPath();
             if (stale) writeFileSync(`${path}.lock`, String(deadPid));
-            const startAt = Date.now() + 400;
+            // far enough ahead that both processes are up under load (CI runs other test files beside this one)
+            const startAt = Date.now() + 1200;
             const [a, b] = await Promise.all([run(path, startAt), run(path, startAt)]);
             if (a?.refused || b?.refused) refused++;
             // both held it: fine only one after the other (the second started after the first let go)
