@@ -1,5 +1,7 @@
 /** Flags shared by the commands that talk to vendors, and the small parsers they use. */
+
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { VENDORS, type Vendor } from '../core/vendors.js';
 import type { AccountFlags } from './accounts/accounts.js';
 import type { ClientFlags } from './accounts/clients.js';
 
@@ -8,9 +10,9 @@ export const positiveInt = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
   return n;
 };
-/** The vendors the CLI knows, by the names used in flags and input files. */
-export type CliVendor = 'mixpanel' | 'liveperson';
-export const VENDORS: readonly CliVendor[] = ['mixpanel', 'liveperson'];
+/** The vendors the CLI knows, by the names used in flags and input files (the one list lives in core/vendors.ts). */
+export type CliVendor = Vendor;
+export { VENDORS };
 
 /**
  * The SDK's MAX_TIMEOUT_MS (core/guards.ts), written out so that --help need not load the SDK's modules; a unit test

@@ -4,7 +4,9 @@
  * never reveals a credential.
  */
 /** The vendors the SDK talks to. */
-export type Vendor = 'mixpanel' | 'liveperson';
+import type { Vendor } from './vendors.js';
+
+export type { Vendor };
 
 /** The request an error is about: method and redacted URL. */
 export interface SentRequest {

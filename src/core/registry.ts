@@ -4,11 +4,12 @@
  * vendor accepted; storing (and hashing subject ids) is the registry's business: `privacy-deletions/registry` has a
  * SQLite one.
  */
+import type { Vendor } from './vendors.js';
 
 /** One created request, as the SDK reports it to a registry. */
 export interface RequestCreated {
   /** The vendor that made it. */
-  vendor: 'mixpanel' | 'liveperson';
+  vendor: Vendor;
   /** The caller's name for the vendor account (project or site); the SDK passes `registryAccount`. */
   account: string;
   /** The vendor's id for it (Mixpanel tracking id, LivePerson request id). */

@@ -14,10 +14,6 @@ import {
   TimeoutError,
   type Vendor,
 } from './errors.js';
-import * as guard from './guards.js';
-import type { Limiter } from './limiter.js';
-import { asOutgoing, type OutgoingRequest, type RequestFetch, readResponse } from './openapi-client.js';
-import type { Redactor } from './redact.js';
 import {
   type CallOptions,
   defaultErrorForStatus,
@@ -25,7 +21,11 @@ import {
   type Operation,
   requestIdOf,
   type StatusHints,
-} from './request.js';
+} from './exchange.js';
+import * as guard from './guards.js';
+import type { Limiter } from './limiter.js';
+import { asOutgoing, type OutgoingRequest, type RequestFetch, readResponse } from './openapi-client.js';
+import type { Redactor } from './redact.js';
 import { type Answer, fetchSender, type Send, undiciSend } from './send.js';
 import { USER_AGENT } from './version.js';
 

@@ -11,9 +11,11 @@
  * It ships in the package and users run it, so it answers bad input instead of crashing: 400 for a bad
  * percent-escape, seed counts up to 10,000, request bodies up to 1 MiB (413 beyond).
  */
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Vendor } from '../core/vendors.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -71,7 +73,7 @@ export interface Sandbox {
    * Adds `count` requests made `ageMs` ago. `owner`: the LivePerson site (default 92186583), or the Mixpanel project
    * token that alone may see the tasks (default: every project).
    */
-  seed(vendor: 'mixpanel' | 'liveperson', count: number, ageMs?: number, owner?: string): string[];
+  seed(vendor: Vendor, count: number, ageMs?: number, owner?: string): string[];
   stats(): { requests: number; mixpanel429: number; livePerson429: number; livePersonTokens: number };
   /** From now on, requests bearing this Mixpanel OAuth token or LivePerson bearer token get 401. */
   revoke(credential: string): void;

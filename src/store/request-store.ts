@@ -3,12 +3,14 @@
  * deadline). Asynchronous throughout, so a server database can implement it as well as the embedded SQLite one
  * (sqlite.ts); every command reads what the store says and writes back what it learns.
  */
+
 import type { RequestCreated, RequestRegistry } from '../core/registry.js';
+import type { Vendor } from '../core/vendors.js';
 
 /** A request as the registry knows it. */
 export interface RegisteredRequest {
   /** The vendor that made it. */
-  vendor: 'mixpanel' | 'liveperson';
+  vendor: Vendor;
   /** The account (project or site) it was made in. */
   account: string;
   /** The vendor's id for it. */

@@ -6,12 +6,14 @@
  * (request-store.ts), so a server database can implement the same interface for teams. better-sqlite3 is
  * synchronous: each method does its work at once and returns a settled Promise.
  */
+
 import { createHmac } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { RequestCreated } from '../core/registry.js';
+import type { Vendor } from '../core/vendors.js';
 import { osUser } from './actor.js';
 import type {
   ClaimResult,
@@ -84,7 +86,7 @@ CREATE TABLE IF NOT EXISTS claims (
 `;
 
 type Row = {
-  vendor: 'mixpanel' | 'liveperson';
+  vendor: Vendor;
   account: string;
   request_id: string;
   requested_at: string;

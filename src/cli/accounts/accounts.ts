@@ -4,9 +4,9 @@
  * resolved only when an account is used, so a run that touches one vendor needs only that vendor's credentials.
  */
 import { dirname } from 'node:path';
+import type { Vendor as CliVendor } from '../../core/vendors.js';
 import { LIVEPERSON_OAUTH1_END_OF_LIFE, type LivePersonAuth } from '../../liveperson/auth.js';
 import { type MixpanelRegion, mixpanelOAuthTokenExpiry } from '../../mixpanel/client.js';
-import type { CliVendor } from '../options.js';
 import { UsageError } from '../usage.js';
 import {
   type AccountSettings,

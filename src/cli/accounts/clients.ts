@@ -2,6 +2,7 @@
 import { type CancelWindowState, cancelWindowState, type RefusalRules } from '../../core/cancel.js';
 import { AuthenticationError, InvalidInputError, MonthlyQuotaError, PermissionDeniedError } from '../../core/errors.js';
 import type { RequestRegistry } from '../../core/registry.js';
+import type { Vendor as CliVendor } from '../../core/vendors.js';
 import {
   createLivePersonClient,
   LIVEPERSON_STATUS_RULES,
@@ -10,7 +11,6 @@ import {
   livePersonStatus,
 } from '../../liveperson/client.js';
 import { createMixpanelClient, MIXPANEL_STATUS_RULES, type MixpanelClient } from '../../mixpanel/client.js';
-import type { CliVendor } from '../options.js';
 import { defaultQuotaLedgerPath, FileQuotaLedger } from '../store/quota-ledger.js';
 import { UsageError } from '../usage.js';
 import {

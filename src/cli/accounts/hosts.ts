@@ -5,9 +5,10 @@
  * PRIVACY_DELETIONS_ALLOW_HOSTS (comma-separated) or the config file's `allowHosts`. Each allowed host is named in
  * a warning on every run, so an override never goes unseen.
  */
+
+import type { Vendor as CliVendor } from '../../core/vendors.js';
 import { isLivePersonHost } from '../../liveperson/domain.js';
 import { isMixpanelUrl } from '../../mixpanel/hosts.js';
-import type { CliVendor } from '../options.js';
 import { UsageError } from '../usage.js';
 
 /** The hosts allowed besides the vendors' own, and where the permission came from (said in the warning). */

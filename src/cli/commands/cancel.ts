@@ -11,8 +11,9 @@ import { type ClientPool, clientPool, reportHalts } from '../accounts/clients.js
 import { cliRedactor, hashSaltFromEnv } from '../accounts/secrets.js';
 import { prepareItems } from '../items.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
-import { type Receipt, type ReceiptOutcome, runCancellations, SUCCESS_OUTCOMES } from '../run/cancel-run.js';
+import { runCancellations } from '../run/cancel-run.js';
 import { createReporter } from '../run/output.js';
+import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from '../run/receipt.js';
 import { type SplitResult, splitRequest } from '../run/split.js';
 import { planForSubjects, type SubjectPlan, subjectsOf } from '../run/subject-plan.js';
 import { claimHolder } from '../store/claims.js';

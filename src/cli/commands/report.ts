@@ -6,8 +6,8 @@
  */
 
 import type { CliVendor } from '../options.js';
-import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from '../run/cancel-run.js';
 import { createReporter } from '../run/output.js';
+import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from '../run/receipt.js';
 import { type JournalRecord, type JournalRun, journalProblem, readJournal } from '../store/journal.js';
 import { say } from '../terminal.js';
 

@@ -6,40 +6,11 @@ import type { Redactor } from '../../core/redact.js';
 import type { RequestStore } from '../../store/request-store.js';
 import { AccountHaltedError, type ClientPool, STATUS_RULES } from '../accounts/clients.js';
 import type { InputItem } from '../input.js';
-import type { CliVendor } from '../options.js';
 import { claimRequest } from '../store/claims.js';
 import { type Journal, type JournalState, requestKey } from '../store/journal.js';
 import { describeFailure } from './output.js';
 import { runPool } from './pool.js';
-
-export type ReceiptOutcome = 'cancelled' | 'already_cancelled' | 'too_late' | 'not_found' | 'unconfirmed' | 'failed';
-
-export interface Receipt {
-  line?: number | undefined;
-  vendor: CliVendor;
-  /** The account the request belongs to. */
-  account: string;
-  requestId: string;
-  outcome: ReceiptOutcome;
-  vendorStatus?: string | undefined;
-  httpStatus?: number | undefined;
-  /** true: a status read confirmed the cancel; false: it did not; 'skipped': --no-verify; undefined: not applicable. */
-  verified?: boolean | 'skipped' | undefined;
-  verifiedStatus?: string | undefined;
-  detail: string;
-  error?: string | undefined;
-  /** An accepted cancel whose confirming status read failed (outcome `unconfirmed`): that read's error class. */
-  verifyError?: string | undefined;
-  /** The outcome comes from the journal of an earlier run (--resume). */
-  resumed?: boolean;
-  /** Nothing was sent for this request: the vendor had already refused the whole run (credentials, quota). */
-  notSent?: boolean;
-  at: string;
-}
-
-export const SUCCESS_OUTCOMES: readonly ReceiptOutcome[] = ['cancelled', 'already_cancelled'];
-/** Outcomes the vendor decided: --resume never sends these again. `failed` and `unconfirmed` are retried. */
-export const TERMINAL_OUTCOMES: readonly ReceiptOutcome[] = ['cancelled', 'already_cancelled', 'too_late', 'not_found'];
+import { type Receipt, type ReceiptOutcome, TERMINAL_OUTCOMES } from './receipt.js';
 
 export interface RunOptions {
   clients: ClientPool;

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { PrivacyApiError } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
 import { printable } from '../terminal.js';
-import type { Receipt } from './cancel-run.js';
+import type { Receipt } from './receipt.js';
 
 /** What a receipt or status line says about a failed call: the error class, its HTTP status, its redacted message. */
 export function describeFailure(
