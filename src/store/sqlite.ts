@@ -324,15 +324,9 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
   const holdsSubject = db.prepare('SELECT 1 FROM subjects WHERE subject = ? AND request = ?');
   const actor = options.actor ?? osUser();
 
-  /** The state a change moves a request to, and from; undefined when the request is not registered. */
-  const applyUpdate = (
-    vendor: string,
-    account: string,
-    requestId: string,
-    change: { state?: RegisteredRequest['state'] | undefined; vendorStatus?: string | undefined },
-  ): StateChange | undefined => {
-    const before = getRequest.get(vendor, account, requestId) as Row | undefined;
-    if (!before) return undefined;
+  type Change = { state?: RegisteredRequest['state'] | undefined; vendorStatus?: string | undefined };
+  /** Applies a change to a request known to be in `from`; the state it is in afterwards (superseded stays so). */
+  const changeFrom = (vendor: string, account: string, requestId: string, from: Row['state'], change: Change) => {
     updateRequest.run({
       vendor,
       account,
@@ -341,31 +335,37 @@ export function openRegistry(path: string, options: OpenRegistryOptions): Reques
       vendorStatus: change.vendorStatus ?? null,
       now: new Date().toISOString(),
     });
+    return from === 'superseded' ? from : (change.state ?? from);
+  };
+  /** What a change did to a request; undefined when the request is not registered. */
+  const applyUpdate = (vendor: string, account: string, requestId: string, change: Change): StateChange | undefined => {
+    const before = getRequest.get(vendor, account, requestId) as Row | undefined;
+    if (!before) return undefined;
+    const to = changeFrom(vendor, account, requestId, before.state, change);
     return {
       vendor: before.vendor,
       account,
       requestId,
       from: before.state,
-      to: before.state === 'superseded' ? before.state : (change.state ?? before.state),
+      to,
       ...(change.vendorStatus === undefined ? {} : { vendorStatus: change.vendorStatus }),
     };
   };
   const updateOne = db.transaction(applyUpdate);
+  // One read per entry: the state before tells both what it was and, with the change, what it is now.
   const registerAll = db.transaction((entries: [RequestCreated, RegistrationDetails][]) =>
     entries.map(([created, details]): StateChange => {
-      const known = requestRowId.get(created.vendor, created.account, created.requestId) !== undefined;
+      const { vendor, account, requestId } = created;
+      const before = getRequest.get(vendor, account, requestId) as Row | undefined;
       register(created, details);
-      const change =
-        details.state !== undefined || details.vendorStatus !== undefined
-          ? applyUpdate(created.vendor, created.account, created.requestId, details)
-          : undefined;
-      const now = getRequest.get(created.vendor, created.account, created.requestId) as Row;
+      const current = before?.state ?? 'open';
+      const read = details.state !== undefined || details.vendorStatus !== undefined;
       return {
-        vendor: created.vendor,
-        account: created.account,
-        requestId: created.requestId,
-        from: known ? (change?.from ?? now.state) : undefined,
-        to: now.state,
+        vendor,
+        account,
+        requestId,
+        from: before?.state,
+        to: read ? changeFrom(vendor, account, requestId, current, details) : current,
         ...(details.vendorStatus === undefined ? {} : { vendorStatus: details.vendorStatus }),
       };
     }),

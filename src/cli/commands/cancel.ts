@@ -14,7 +14,7 @@ import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import { runCancellations } from '../run/cancel-run.js';
 import { createReporter } from '../run/output.js';
 import { type Receipt, type ReceiptOutcome, SUCCESS_OUTCOMES } from '../run/receipt.js';
-import { type SplitResult, splitRequest } from '../run/split.js';
+import { type SplitResult, splitProgress, splitRequest } from '../run/split.js';
 import { planForSubjects, type SubjectPlan, subjectsOf } from '../run/subject-plan.js';
 import { claimHolder } from '../store/claims.js';
 import {
@@ -311,16 +311,9 @@ function describePlan(plan: SubjectPlan, dryRun: boolean, split: boolean): void 
     );
   for (const { request: r, others, unfinished } of collateral)
     if (unfinished) {
-      const last = unfinished.steps.at(-1)?.step ?? 'planned';
-      const did = (step: string) => unfinished.steps.some((s) => s.step === step);
-      const left =
-        did('cancel-accepted') && !did('created')
-          ? `: the request is cancelled and its ${others} other subject(s) are NOT scheduled for deletion yet`
-          : did('created') && !did('cancel-accepted')
-            ? `: its ${others} other subject(s) are re-submitted in ${unfinished.newId ?? 'a new request'}, and the request itself is not cancelled yet`
-            : '';
+      const { last, left } = splitProgress(unfinished, others);
       process.stderr.write(
-        `${split ? (dryRun ? 'would finish' : 'finishing') : 'UNFINISHED'}: the split of ${r.vendor} ${r.account} ${r.requestId} for these subjects stopped after ${last} in an earlier run${left}` +
+        `${split ? (dryRun ? 'would finish' : 'finishing') : 'UNFINISHED'}: the split of ${r.vendor} ${r.account} ${r.requestId} for these subjects stopped after ${last} in an earlier run${left ? `: ${left}` : ''}` +
           `${split ? '' : '; run the same command with --split --journal <file> to finish it'}\n`,
       );
     }

@@ -12,6 +12,7 @@ import { checkWritable, writePrivateFile } from '../files.js';
 import { calendar } from '../ical.js';
 import { accountFlagsOf, clientFlagsOf } from '../options.js';
 import { describeFailure } from '../run/output.js';
+import { splitProgress } from '../run/split.js';
 import { cliRegistry, REGISTRY_STATE } from '../store/registry.js';
 import { printable } from '../terminal.js';
 import { UsageError } from '../usage.js';
@@ -130,16 +131,10 @@ export async function deadlinesCommand(o: Record<string, unknown>): Promise<numb
     // A split cut short may have left people with no deletion scheduled: said on every listing until it is finished.
     const unfinished = await store.unfinishedSplits();
     for (const s of unfinished) {
-      const did = (step: string) => s.steps.some((x) => x.step === step);
-      const left =
-        did('cancel-accepted') && !did('created')
-          ? `the request is cancelled and its ${s.others ?? 'other'} other subject(s) are NOT scheduled for deletion`
-          : did('created') && !did('cancel-accepted')
-            ? `its other subjects are re-submitted in ${s.newId ?? 'a new request'} but the request is not cancelled yet`
-            : 'nothing was changed yet';
+      const { last, left } = splitProgress(s, undefined);
       process.stderr.write(
         printable(
-          `UNFINISHED split of ${s.vendor} ${s.account} ${s.requestId} (stopped after ${s.steps.at(-1)?.step ?? 'planned'}): ${left}; finish it with cancel --subject <a subject it was for> --split --journal <file>\n`,
+          `UNFINISHED split of ${s.vendor} ${s.account} ${s.requestId} (stopped after ${last}): ${left || 'nothing was changed yet'}; finish it with cancel --subject <a subject it was for> --split --journal <file>\n`,
         ),
       );
     }

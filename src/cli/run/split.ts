@@ -11,7 +11,7 @@ import { cancelWindowState } from '../../core/cancel.js';
 import { ConflictError } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
 import { livePersonStatus, livePersonSubjects } from '../../liveperson/client.js';
-import type { RegisteredRequest, RegistrationDetails, RequestStore } from '../../store/request-store.js';
+import type { RegisteredRequest, RegistrationDetails, RequestStore, SplitState } from '../../store/request-store.js';
 import { type ClientPool, STATUS_RULES } from '../accounts/clients.js';
 import { claimRequest } from '../store/claims.js';
 import { type Journal, type JournalState, requestKey, type SplitStep } from '../store/journal.js';
@@ -96,6 +96,23 @@ async function newIdOf(
   return (await o.store.open()).find(
     (q) => q.vendor === r.vendor && q.account === r.account && journal.key(q.vendor, q.requestId) === journaled,
   )?.requestId;
+}
+
+/**
+ * Where an unfinished split stopped, and what that leaves (said by cancel and by deadlines): the last step, and who
+ * is not yet scheduled or what is not yet cancelled ('' when nothing was changed).
+ */
+export function splitProgress(split: SplitState, others: number | undefined): { last: SplitStep; left: string } {
+  const did = (step: SplitStep) => split.steps.some((s) => s.step === step);
+  const count = others ?? split.others;
+  const subjects = `${count === undefined ? 'other' : `${count} other`} subject(s)`;
+  const left =
+    did('cancel-accepted') && !did('created')
+      ? `the request is cancelled and its ${subjects} are NOT scheduled for deletion yet`
+      : did('created') && !did('cancel-accepted')
+        ? `its ${subjects} are re-submitted in ${split.newId ?? 'a new request'}, and the request itself is not cancelled yet`
+        : '';
+  return { last: split.steps.at(-1)?.step ?? 'planned', left };
 }
 
 /** How long a split holds its request: renewed by nothing, so well above a split's few requests (timeouts included). */

@@ -29,7 +29,7 @@ export function cliRegistry(o: Record<string, unknown>): { store: RequestStore; 
   try {
     return { store: openRegistry(path, { salt, plainSubjects: Boolean(o.registryPlainSubjects) }), path };
   } catch (err) {
-    throw new UsageError(`cannot open the registry ${path}: ${(err as Error).message}`);
+    throw new UsageError(`cannot open the registry ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -52,7 +52,7 @@ export function knownRegistry(o: Record<string, unknown>): { store: RequestStore
     return cliRegistry(o);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    notRecorded(err.message.replace(`cannot open the registry ${path}: `, ''));
+    notRecorded((err.cause as Error | undefined)?.message ?? err.message);
     return undefined;
   }
 }
